@@ -1,0 +1,9 @@
+// Benchmarks: `dotnet run -c Release --project benchmarks/Rcnn.Benchmarks -- <name>`; no name lists them.
+var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase);
+
+if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
+{
+    Console.WriteLine("Benchmarks: " + (benchmarks.Count == 0 ? "(none yet)" : string.Join(", ", benchmarks.Keys)));
+    return args.Length == 0 ? 0 : 2;
+}
+return run(args[1..]);

@@ -1,0 +1,90 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rcnn.Training.Structures;
+
+/// <summary>
+/// A list of axis-aligned boxes as an (N, 4) float tensor in (x0, y0, x1, y1) absolute pixels, as detectron2's
+/// <c>Boxes</c>. Width is x1 - x0 with no "+1". The tensor's lifetime follows the caller's dispose scope.
+/// </summary>
+public sealed class Boxes
+{
+    public Boxes(Tensor tensor)
+    {
+        if (tensor.numel() == 0) tensor = tensor.reshape(-1, 4);
+        if (tensor.dim() != 2 || tensor.shape[1] != 4)
+            throw new ArgumentException($"Boxes need an (N, 4) tensor, got shape [{string.Join(", ", tensor.shape)}].", nameof(tensor));
+        Tensor = tensor.dtype == ScalarType.Float32 || tensor.dtype == ScalarType.Float64 ? tensor : tensor.to_type(ScalarType.Float32);
+    }
+
+    public Tensor Tensor { get; }
+
+    public int Count => (int)Tensor.shape[0];
+
+    public Device Device => Tensor.device;
+
+    public static Boxes Empty(Device? device = null) => new(zeros(0, 4, device: device));
+
+    public Boxes Clone() => new(Tensor.clone());
+
+    public Boxes To(Device device) => new(Tensor.to(device));
+
+    /// <summary>(N,) areas, (x1 - x0) * (y1 - y0).</summary>
+    public Tensor Area()
+    {
+        var t = Tensor;
+        return (t[.., 2] - t[.., 0]) * (t[.., 3] - t[.., 1]);
+    }
+
+    /// <summary>Clips in place to [0, width] x [0, height] and returns this.</summary>
+    public Boxes Clip(long height, long width)
+    {
+        using var _ = no_grad();
+        var t = Tensor;
+        t[.., 0].clamp_(0, width);
+        t[.., 1].clamp_(0, height);
+        t[.., 2].clamp_(0, width);
+        t[.., 3].clamp_(0, height);
+        return this;
+    }
+
+    /// <summary>(N,) bool: width and height both strictly greater than <paramref name="threshold"/>.</summary>
+    public Tensor NonEmpty(double threshold = 0.0)
+    {
+        var t = Tensor;
+        var w = t[.., 2] - t[.., 0];
+        var h = t[.., 3] - t[.., 1];
+        return w.gt(threshold).logical_and(h.gt(threshold));
+    }
+
+    /// <summary>(N,) bool: the box lies inside the image, allowing <paramref name="boundaryThreshold"/> pixels outside.</summary>
+    public Tensor InsideBox(long height, long width, double boundaryThreshold = 0.0)
+    {
+        var t = Tensor;
+        return t[.., 0].ge(-boundaryThreshold)
+            .logical_and(t[.., 1].ge(-boundaryThreshold))
+            .logical_and(t[.., 2].lt(width + boundaryThreshold))
+            .logical_and(t[.., 3].lt(height + boundaryThreshold));
+    }
+
+    /// <summary>(N, 2) box centres.</summary>
+    public Tensor GetCenters() => (Tensor[.., TensorIndex.Slice(0, 2)] + Tensor[.., TensorIndex.Slice(2, 4)]) / 2;
+
+    /// <summary>Scales x by <paramref name="scaleX"/> and y by <paramref name="scaleY"/> in place.</summary>
+    public Boxes Scale(double scaleX, double scaleY)
+    {
+        using var _ = no_grad();
+        Tensor[.., TensorIndex.Slice(0, null, 2)].mul_(scaleX);
+        Tensor[.., TensorIndex.Slice(1, null, 2)].mul_(scaleY);
+        return this;
+    }
+
+    /// <summary>Selects by a bool mask or an index tensor.</summary>
+    public Boxes this[Tensor index] => new(Tensor[index]);
+
+    public static Boxes Cat(IEnumerable<Boxes> boxes)
+    {
+        var list = boxes.Select(b => b.Tensor).ToArray();
+        return list.Length == 0 ? Empty() : new Boxes(cat(list, 0));
+    }
+}

@@ -24,6 +24,38 @@ public static partial class TorchvisionNames
         return prefix + rest;
     }
 
+    /// <summary>A torchvision <c>fasterrcnn_resnet50_fpn</c> key as a GeneralizedRCNN key (detectron2's module names:
+    /// backbone.bottom_up / fpn_lateral{s} / fpn_output{s}, proposal_generator.rpn_head, roi_heads.box_head fc1/fc2,
+    /// roi_heads.box_predictor). The box predictor's rows still need <see cref="TorchvisionLayout"/>'s reordering.</summary>
+    public static string? FasterRcnn(string key)
+    {
+        if (key.StartsWith("backbone.body."))
+            return ResNet(key["backbone.body.".Length..]) is { } r ? "backbone.bottom_up." + r : null;
+        var fpn = FpnKey().Match(key);
+        if (fpn.Success)
+        {
+            int stage = int.Parse(fpn.Groups[2].Value) + 2;
+            string kind = fpn.Groups[1].Value == "inner_blocks" ? "fpn_lateral" : "fpn_output";
+            return $"backbone.{kind}{stage}.{fpn.Groups[3].Value}";
+        }
+        const string rpn = "rpn.head.";
+        if (key.StartsWith(rpn))
+        {
+            string rest = key[rpn.Length..];
+            if (rest.StartsWith("conv.0.0.")) return "proposal_generator.rpn_head.conv." + rest["conv.0.0.".Length..];
+            if (rest.StartsWith("cls_logits.")) return "proposal_generator.rpn_head.objectness_logits." + rest["cls_logits.".Length..];
+            if (rest.StartsWith("bbox_pred.")) return "proposal_generator.rpn_head.anchor_deltas." + rest["bbox_pred.".Length..];
+            return null;
+        }
+        if (key.StartsWith("roi_heads.box_head.fc6.")) return "roi_heads.box_head.fc1." + key["roi_heads.box_head.fc6.".Length..];
+        if (key.StartsWith("roi_heads.box_head.fc7.")) return "roi_heads.box_head.fc2." + key["roi_heads.box_head.fc7.".Length..];
+        if (key.StartsWith("roi_heads.box_predictor.cls_score.") || key.StartsWith("roi_heads.box_predictor.bbox_pred.")) return key;
+        return null;
+    }
+
+    [GeneratedRegex(@"^backbone\.fpn\.(inner_blocks|layer_blocks)\.(\d+)\.0\.(weight|bias)$")]
+    private static partial Regex FpnKey();
+
     [GeneratedRegex(@"^layer([1-4])\.(\d+)\.(.+)$")]
     private static partial Regex LayerKey();
 

@@ -7,7 +7,7 @@ namespace Rcnn.Training.Structures;
 /// A list of axis-aligned boxes as an (N, 4) float tensor in (x0, y0, x1, y1) absolute pixels, as detectron2's
 /// <c>Boxes</c>. Width is x1 - x0 with no "+1". The tensor's lifetime follows the caller's dispose scope.
 /// </summary>
-public sealed class Boxes
+public sealed partial class Boxes
 {
     public Boxes(Tensor tensor)
     {
@@ -81,6 +81,18 @@ public sealed class Boxes
 
     /// <summary>Selects by a bool mask or an index tensor.</summary>
     public Boxes this[Tensor index] => new(Tensor[index]);
+
+    /// <summary>Box <paramref name="index"/> (negative counts from the end) as a Boxes of one row, as detectron2's <c>boxes[int]</c>.</summary>
+    public Boxes this[long index]
+    {
+        get
+        {
+            if (index < -Count || index >= Count)
+                throw new ArgumentOutOfRangeException(nameof(index), index, $"Boxes has {Count} boxes.");
+            long i = index < 0 ? index + Count : index;
+            return new(Tensor[TensorIndex.Slice(i, i + 1)]);
+        }
+    }
 
     public static Boxes Cat(IEnumerable<Boxes> boxes)
     {

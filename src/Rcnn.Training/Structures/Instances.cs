@@ -1,0 +1,191 @@
+using System.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rcnn.Training.Structures;
+
+/// <summary>
+/// The per-image detections/annotations of detectron2's <c>Instances</c>: the image's (height, width) plus named fields,
+/// each a <see cref="Tensor"/> whose first dimension counts instances, or <see cref="Boxes"/>. All fields share that count.
+/// Field names are detectron2's ("gt_boxes", "scores", ...) so code and exports can match them one to one.
+/// </summary>
+public sealed class Instances
+{
+    public const string GtBoxesField = "gt_boxes";
+    public const string GtClassesField = "gt_classes";
+    public const string ProposalBoxesField = "proposal_boxes";
+    public const string ObjectnessLogitsField = "objectness_logits";
+    public const string PredBoxesField = "pred_boxes";
+    public const string ScoresField = "scores";
+    public const string PredClassesField = "pred_classes";
+
+    // Insertion order is kept, as in detectron2 (a Python dict), so ToString and Cat are stable.
+    private readonly OrderedDictionary<string, object> _fields = new(StringComparer.Ordinal);
+
+    public Instances((int Height, int Width) imageSize)
+    {
+        if (imageSize.Height < 0 || imageSize.Width < 0)
+            throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "Image height and width must be non-negative.");
+        ImageSize = imageSize;
+    }
+
+    public Instances(int height, int width) : this((height, width)) { }
+
+    /// <summary>Unpadded (height, width) of the image these instances belong to.</summary>
+    public (int Height, int Width) ImageSize { get; }
+
+    public IReadOnlyList<string> FieldNames => _fields.Keys.ToArray();
+
+    /// <summary>Number of instances; like detectron2, undefined (an error) while no field is set.</summary>
+    public int Count
+    {
+        get
+        {
+            if (_fields.Count == 0) throw new InvalidOperationException("An Instances with no fields has no defined length.");
+            return Length(_fields.GetAt(0).Value);
+        }
+    }
+
+    public Boxes GtBoxes { get => GetBoxes(GtBoxesField); set => Set(GtBoxesField, value); }
+    public Tensor GtClasses { get => GetTensor(GtClassesField); set => Set(GtClassesField, value); }
+    public Boxes ProposalBoxes { get => GetBoxes(ProposalBoxesField); set => Set(ProposalBoxesField, value); }
+    public Tensor ObjectnessLogits { get => GetTensor(ObjectnessLogitsField); set => Set(ObjectnessLogitsField, value); }
+    public Boxes PredBoxes { get => GetBoxes(PredBoxesField); set => Set(PredBoxesField, value); }
+    public Tensor Scores { get => GetTensor(ScoresField); set => Set(ScoresField, value); }
+    public Tensor PredClasses { get => GetTensor(PredClassesField); set => Set(PredClassesField, value); }
+
+    public bool Has(string name) => _fields.ContainsKey(name);
+
+    /// <summary>The field's value: a <see cref="Tensor"/> or <see cref="Boxes"/>.</summary>
+    public object Get(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (_fields.TryGetValue(name, out var value)) return value;
+        throw new KeyNotFoundException($"Instances has no field '{name}' (fields: [{string.Join(", ", _fields.Keys)}]).");
+    }
+
+    public Tensor GetTensor(string name) => Get(name) as Tensor
+        ?? throw new InvalidOperationException($"Field '{name}' is {Describe(Get(name))}, not a Tensor.");
+
+    public Boxes GetBoxes(string name) => Get(name) as Boxes
+        ?? throw new InvalidOperationException($"Field '{name}' is {Describe(Get(name))}, not Boxes.");
+
+    public Instances Set(string name, Tensor value) => SetField(name, value);
+
+    public Instances Set(string name, Boxes value) => SetField(name, value);
+
+    public void Remove(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!_fields.Remove(name))
+            throw new KeyNotFoundException($"Instances has no field '{name}' to remove (fields: [{string.Join(", ", _fields.Keys)}]).");
+    }
+
+    /// <summary>A new Instances with every field selected by a 1-D bool mask or a 1-D integer index tensor.</summary>
+    public Instances this[Tensor index]
+    {
+        get
+        {
+            ArgumentNullException.ThrowIfNull(index);
+            if (index.dim() != 1)
+                throw new ArgumentException($"Instances are indexed by a 1-D mask or index tensor, got shape [{string.Join(", ", index.shape)}].", nameof(index));
+            bool isMask = index.dtype == ScalarType.Bool;
+            if (!isMask && index.dtype is not (ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8))
+                throw new ArgumentException($"Instances are indexed by a bool or integer tensor, got {index.dtype}.", nameof(index));
+            if (isMask && _fields.Count > 0 && index.shape[0] != Count)
+                throw new ArgumentException($"The mask has {index.shape[0]} entries but Instances has {Count}.", nameof(index));
+            var result = new Instances(ImageSize);
+            foreach (var (name, value) in _fields)
+                result._fields[name] = value is Boxes b ? b[index] : ((Tensor)value)[index];
+            return result;
+        }
+    }
+
+    /// <summary>Instance <paramref name="index"/> (negative counts from the end) as an Instances of length 1.</summary>
+    public Instances this[int index]
+    {
+        get
+        {
+            int n = Count;
+            if (index < -n || index >= n)
+                throw new ArgumentOutOfRangeException(nameof(index), index, $"Instances has {n} instances.");
+            long i = index < 0 ? index + n : index;
+            var result = new Instances(ImageSize);
+            foreach (var (name, value) in _fields)
+                result._fields[name] = value is Boxes b ? b[i] : ((Tensor)value)[TensorIndex.Slice(i, i + 1)];
+            return result;
+        }
+    }
+
+    public Instances To(Device device)
+    {
+        var result = new Instances(ImageSize);
+        foreach (var (name, value) in _fields)
+            result._fields[name] = value is Boxes b ? b.To(device) : ((Tensor)value).to(device);
+        return result;
+    }
+
+    /// <summary>
+    /// Concatenates instances of the same image: every element must have the same image size and the same field names;
+    /// each field is concatenated along its first dimension.
+    /// </summary>
+    public static Instances Cat(IReadOnlyList<Instances> instances)
+    {
+        ArgumentNullException.ThrowIfNull(instances);
+        if (instances.Count == 0) throw new ArgumentException("Instances.Cat needs at least one Instances.", nameof(instances));
+        var first = instances[0];
+        var names = first._fields.Keys.ToArray();
+        for (int i = 1; i < instances.Count; i++)
+        {
+            var other = instances[i];
+            if (other.ImageSize != first.ImageSize)
+                throw new ArgumentException($"instances[{i}] has image size {other.ImageSize} but instances[0] has {first.ImageSize}.", nameof(instances));
+            if (other._fields.Count != names.Length || names.Any(n => !other._fields.ContainsKey(n)))
+                throw new ArgumentException(
+                    $"instances[{i}] has fields [{string.Join(", ", other._fields.Keys)}] but instances[0] has [{string.Join(", ", names)}].",
+                    nameof(instances));
+        }
+        if (instances.Count == 1) return first;
+
+        var result = new Instances(first.ImageSize);
+        foreach (var name in names)
+        {
+            var values = instances.Select(x => x._fields[name]).ToArray();
+            if (values.All(v => v is Boxes))
+                result._fields[name] = Boxes.Cat(values.Cast<Boxes>());
+            else if (values.All(v => v is Tensor))
+                result._fields[name] = cat(values.Cast<Tensor>().ToArray(), 0);
+            else
+                throw new ArgumentException($"Field '{name}' mixes Tensor and Boxes values across the instances.", nameof(instances));
+        }
+        return result;
+    }
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder("Instances(");
+        if (_fields.Count > 0) sb.Append("num_instances=").Append(Count).Append(", ");
+        sb.Append("image_height=").Append(ImageSize.Height).Append(", image_width=").Append(ImageSize.Width).Append(", fields=[");
+        sb.AppendJoin(", ", _fields.Select(f => $"{f.Key}: {Describe(f.Value)}"));
+        return sb.Append("])").ToString();
+    }
+
+    private Instances SetField(string name, object value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(value, nameof(value));
+        if (value is Tensor t && t.dim() == 0)
+            throw new ArgumentException($"Field '{name}' needs a tensor with a first (instance) dimension, got a 0-d tensor.", nameof(value));
+        int length = Length(value);
+        if (_fields.Count > 0 && length != Count)
+            throw new ArgumentException($"Field '{name}' has length {length} but the Instances has {Count} instances.", nameof(value));
+        _fields[name] = value;
+        return this;
+    }
+
+    private static int Length(object value) => value is Boxes b ? b.Count : (int)((Tensor)value).shape[0];
+
+    private static string Describe(object value) => value is Boxes b
+        ? $"Boxes(shape=[{b.Count}, 4])"
+        : $"Tensor(shape=[{string.Join(", ", ((Tensor)value).shape)}], dtype={((Tensor)value).dtype})";
+}

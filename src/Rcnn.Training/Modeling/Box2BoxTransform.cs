@@ -30,7 +30,7 @@ public sealed class Box2BoxTransform
 
     /// <summary>
     /// (N, 4) deltas that <see cref="ApplyDeltas"/> turns <paramref name="srcBoxes"/> into <paramref name="targetBoxes"/>,
-    /// both (N, 4) in (x0, y0, x1, y1). Computed in the inputs' dtype, as detectron2 does.
+    /// both (N, 4) in (x0, y0, x1, y1). Source boxes must have positive size. Computed in the inputs' dtype, as detectron2 does.
     /// </summary>
     public Tensor GetDeltas(Tensor srcBoxes, Tensor targetBoxes)
     {
@@ -43,6 +43,10 @@ public sealed class Box2BoxTransform
 
         using var scope = NewDisposeScope();
         var (srcW, srcH, srcX, srcY) = SizesAndCentres(srcBoxes);
+        // detectron2 asserts positive source widths; heights are checked too, as they divide the same way.
+        if (!srcW.gt(0).logical_and(srcH.gt(0)).all().item<bool>())
+            throw new ArgumentException("srcBoxes has a box with zero, negative or NaN width or height; deltas need x1 > x0 and y1 > y0.",
+                nameof(srcBoxes));
         var (tgtW, tgtH, tgtX, tgtY) = SizesAndCentres(targetBoxes);
         var (wx, wy, ww, wh) = Weights;
         var dx = (tgtX - srcX) / srcW * wx;

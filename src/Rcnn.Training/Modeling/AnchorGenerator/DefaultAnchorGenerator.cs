@@ -161,5 +161,14 @@ public sealed class DefaultAnchorGenerator : nn.Module<IReadOnlyList<Tensor>, Li
         }
     }
 
+    /// <summary>Module.Dispose skips non-persistent buffers for the same reason; free the cell anchors here.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            for (int level = 0; level < _strides.Length; level++)
+                get_buffer(BufferName(level))?.Dispose();
+        base.Dispose(disposing);
+    }
+
     private static string BufferName(int level) => $"cell_anchors_{level}";
 }

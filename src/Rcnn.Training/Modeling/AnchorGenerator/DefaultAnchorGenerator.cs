@@ -41,7 +41,7 @@ public sealed class DefaultAnchorGenerator : nn.Module<IReadOnlyList<Tensor>, Li
         {
             var cell = GenerateCellAnchors(levelSizes[level], levelRatios[level]);
             _numCellAnchors[level] = (int)cell.shape[0];
-            // A buffer moves with .to(device) but, being non-persistent, stays out of checkpoints: it is derived state.
+            // Derived state: a non-persistent buffer stays out of checkpoints; _toEpilog moves it with .to().
             register_buffer(BufferName(level), cell, persistent: false);
         }
     }

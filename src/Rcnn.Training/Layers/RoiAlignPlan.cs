@@ -1,0 +1,96 @@
+namespace Rcnn.Training.Layers;
+
+/// <summary>
+/// Where ROIAlign samples one ROI, computed once and shared by every channel (forward and backward).
+/// torchvision's rule - a sample is dropped when y &lt; -1, y &gt; H, x &lt; -1 or x &gt; W, otherwise clamped and
+/// bilinearly interpolated - treats y and x independently, so a bin's weights are the outer product of a row list
+/// (rows of the map with summed y-weights) and a column list. The 1/count average is folded into the row weights.
+/// </summary>
+internal sealed class RoiAlignPlan
+{
+    public required int Batch { get; init; }
+    /// <summary>Per output row ph: entries [RowStart[ph], RowStart[ph+1]) of Rows / RowWeights.</summary>
+    public required int[] RowStart { get; init; }
+    public required int[] Rows { get; init; }
+    public required float[] RowWeights { get; init; }
+    /// <summary>Per output column pw: entries [ColStart[pw], ColStart[pw+1]) of Cols / ColWeights.</summary>
+    public required int[] ColStart { get; init; }
+    public required int[] Cols { get; init; }
+    public required float[] ColWeights { get; init; }
+
+    /// <summary>Builds the plan of one ROI (batch_index, x0, y0, x1, y1), float arithmetic ordered as torchvision's CPU kernel.</summary>
+    public static RoiAlignPlan Create(ReadOnlySpan<float> roi, in RoiAlignGeometry g)
+    {
+        float scale = (float)g.SpatialScale;
+        float offset = g.Aligned ? 0.5f : 0f;
+        float startW = roi[1] * scale - offset, startH = roi[2] * scale - offset;
+        float endW = roi[3] * scale - offset, endH = roi[4] * scale - offset;
+        float roiW = endW - startW, roiH = endH - startH;
+        if (!g.Aligned)
+        {
+            roiW = MathF.Max(roiW, 1f);
+            roiH = MathF.Max(roiH, 1f);
+        }
+        float binH = roiH / g.PooledHeight, binW = roiW / g.PooledWidth;
+        int gridH = g.SamplingRatio > 0 ? g.SamplingRatio : (int)MathF.Ceiling(roiH / g.PooledHeight);
+        int gridW = g.SamplingRatio > 0 ? g.SamplingRatio : (int)MathF.Ceiling(roiW / g.PooledWidth);
+        float count = Math.Max(gridH * gridW, 1);
+
+        var (rowStart, rows, rowWeights) = Axis(startH, binH, gridH, g.PooledHeight, g.Height, 1f / count);
+        var (colStart, cols, colWeights) = Axis(startW, binW, gridW, g.PooledWidth, g.Width, 1f);
+        return new RoiAlignPlan
+        {
+            Batch = (int)roi[0],
+            RowStart = rowStart, Rows = rows, RowWeights = rowWeights,
+            ColStart = colStart, Cols = cols, ColWeights = colWeights,
+        };
+    }
+
+    /// <summary>Sample taps along one axis for every output bin, duplicates merged and zero weights dropped.</summary>
+    private static (int[] Start, int[] Index, float[] Weight) Axis(float start, float bin, int grid, int pooled, int size, float factor)
+    {
+        var starts = new int[pooled + 1];
+        var index = new List<int>(pooled * 4);
+        var weight = new List<float>(pooled * 4);
+        var taps = new SortedDictionary<int, float>();
+        for (int p = 0; p < pooled; p++)
+        {
+            taps.Clear();
+            for (int i = 0; i < grid; i++)
+            {
+                float v = start + p * bin + (i + .5f) * bin / grid;
+                if (v < -1f || v > size) continue;
+                if (v <= 0) v = 0;
+                int low = (int)v, high;
+                if (low >= size - 1)
+                {
+                    high = low = size - 1;
+                    v = low;
+                }
+                else
+                {
+                    high = low + 1;
+                }
+                float l = v - low, h = 1f - l;
+                Add(taps, low, h);
+                Add(taps, high, l);
+            }
+            starts[p] = index.Count;
+            foreach (var (at, w) in taps)
+            {
+                if (w == 0f) continue;
+                index.Add(at);
+                weight.Add(w * factor);
+            }
+        }
+        starts[pooled] = index.Count;
+        return (starts, index.ToArray(), weight.ToArray());
+    }
+
+    private static void Add(SortedDictionary<int, float> taps, int at, float w) =>
+        taps[at] = taps.TryGetValue(at, out var old) ? old + w : w;
+}
+
+/// <summary>The shape-level parameters of one ROIAlign call.</summary>
+internal readonly record struct RoiAlignGeometry(
+    int Height, int Width, int PooledHeight, int PooledWidth, double SpatialScale, int SamplingRatio, bool Aligned);

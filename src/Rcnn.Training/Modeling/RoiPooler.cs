@@ -1,0 +1,113 @@
+using Rcnn.Training.Layers;
+using Rcnn.Training.Structures;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rcnn.Training.Modeling;
+
+/// <summary>
+/// detectron2's ROIPooler: pools each box from one feature level chosen by its size (the FPN paper's Eqn. 1) with
+/// ROIAlign ("ROIAlignV2" = aligned, "ROIAlign" = legacy). Levels are given by their scales (1 / stride), finest first.
+/// </summary>
+public sealed class RoiPooler : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<Boxes>, Tensor>
+{
+    private readonly RoiAlign[] _levelPoolers;
+
+    public RoiPooler(int outputSize, IReadOnlyList<double> scales, int samplingRatio, string poolerType,
+        int canonicalBoxSize = 224, int canonicalLevel = 4)
+        : base(nameof(RoiPooler))
+    {
+        if (outputSize <= 0) throw new ArgumentException($"outputSize must be positive, got {outputSize}.", nameof(outputSize));
+        if (scales is null || scales.Count == 0) throw new ArgumentException("scales must name at least one level.", nameof(scales));
+        if (canonicalBoxSize <= 0) throw new ArgumentException($"canonicalBoxSize must be positive, got {canonicalBoxSize}.", nameof(canonicalBoxSize));
+        bool aligned = poolerType switch
+        {
+            "ROIAlignV2" => true,
+            "ROIAlign" => false,
+            _ => throw new ArgumentException($"Unsupported poolerType '{poolerType}' (expected ROIAlignV2 or ROIAlign).", nameof(poolerType)),
+        };
+
+        MinLevel = LevelOf(scales[0], nameof(scales));
+        MaxLevel = LevelOf(scales[^1], nameof(scales));
+        if (scales.Count != MaxLevel - MinLevel + 1)
+            throw new ArgumentException($"scales [{string.Join(", ", scales)}] must be consecutive powers of 1/2, finest first.", nameof(scales));
+        for (int i = 0; i < scales.Count; i++)
+            if (LevelOf(scales[i], nameof(scales)) != MinLevel + i)
+                throw new ArgumentException($"scales [{string.Join(", ", scales)}] must be consecutive powers of 1/2, finest first.", nameof(scales));
+        if (MinLevel < 0)
+            throw new ArgumentException($"scales must be at most 1, got {scales[0]}.", nameof(scales));
+
+        OutputSize = outputSize;
+        CanonicalBoxSize = canonicalBoxSize;
+        CanonicalLevel = canonicalLevel;
+        _levelPoolers = scales.Select(s => new RoiAlign(outputSize, s, samplingRatio, aligned)).ToArray();
+    }
+
+    public int OutputSize { get; }
+    public int MinLevel { get; }
+    public int MaxLevel { get; }
+    public int CanonicalBoxSize { get; }
+    public int CanonicalLevel { get; }
+
+    public override Tensor forward(IReadOnlyList<Tensor> features, IReadOnlyList<Boxes> boxLists) => Forward(features, boxLists);
+
+    /// <summary>(M, C, out, out) pooled features, M the total box count, in the order of the concatenated box lists.</summary>
+    public Tensor Forward(IReadOnlyList<Tensor> features, IReadOnlyList<Boxes> boxLists)
+    {
+        if (features.Count != _levelPoolers.Length)
+            throw new ArgumentException($"Expected {_levelPoolers.Length} feature levels, got {features.Count}.", nameof(features));
+        if (boxLists.Count != features[0].shape[0])
+            throw new ArgumentException($"Got {boxLists.Count} box lists for a batch of {features[0].shape[0]} images.", nameof(boxLists));
+        long channels = features[0].shape[1];
+        if (boxLists.Count == 0)
+            return zeros(new long[] { 0, channels, OutputSize, OutputSize }, features[0].dtype, features[0].device);
+
+        var rois = ToPoolerFormat(boxLists, features[0].dtype);
+        if (_levelPoolers.Length == 1)
+            return _levelPoolers[0].call(features[0], rois);
+
+        var levels = AssignBoxesToLevels(boxLists, MinLevel, MaxLevel, CanonicalBoxSize, CanonicalLevel);
+        var output = zeros(new long[] { rois.shape[0], channels, OutputSize, OutputSize }, features[0].dtype, features[0].device);
+        for (int level = 0; level < _levelPoolers.Length; level++)
+        {
+            var inds = nonzero(levels.eq(level)).view(-1);
+            if (inds.shape[0] == 0) continue;
+            output = output.index_put_(_levelPoolers[level].call(features[level], rois.index_select(0, inds)), inds);
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// detectron2's assign_boxes_to_levels, in float32 as there: floor(canonicalLevel + log2(sqrt(area) / canonicalBoxSize
+    /// + 1e-8)), clamped to [minLevel, maxLevel], minus minLevel (int64, one entry per box of the concatenated lists).
+    /// </summary>
+    public static Tensor AssignBoxesToLevels(IReadOnlyList<Boxes> boxLists, int minLevel, int maxLevel, int canonicalBoxSize, int canonicalLevel)
+    {
+        if (minLevel > maxLevel) throw new ArgumentException($"minLevel {minLevel} is above maxLevel {maxLevel}.", nameof(minLevel));
+        var areas = boxLists.Count == 0 ? zeros(0) : cat(boxLists.Select(b => b.Area()).ToArray(), 0);
+        var sizes = sqrt(areas);
+        var levels = floor(log2(sizes / canonicalBoxSize + 1e-8) + canonicalLevel);
+        return levels.clamp(minLevel, maxLevel).to(ScalarType.Int64) - minLevel;
+    }
+
+    /// <summary>(M, 5) rows of (image index, x0, y0, x1, y1).</summary>
+    private static Tensor ToPoolerFormat(IReadOnlyList<Boxes> boxLists, ScalarType dtype)
+    {
+        var parts = new Tensor[boxLists.Count];
+        for (int i = 0; i < boxLists.Count; i++)
+        {
+            var boxes = boxLists[i].Tensor.to(dtype);
+            parts[i] = cat(new[] { full(boxes.shape[0], 1, i, dtype, boxes.device), boxes }, 1);
+        }
+        return cat(parts, 0);
+    }
+
+    private static int LevelOf(double scale, string argument)
+    {
+        double level = -Math.Log2(scale);
+        int rounded = (int)Math.Round(level);
+        if (!(scale > 0) || Math.Abs(level - rounded) > 1e-9)
+            throw new ArgumentException($"Each scale must be a power of 2 (1 / stride), got {scale}.", argument);
+        return rounded;
+    }
+}

@@ -11,11 +11,14 @@ public sealed partial class ModelRegistries
     private static readonly Lazy<ModelRegistries> LazyDefault = new(() =>
     {
         var r = new ModelRegistries();
-        r.WatchAssemblies();
+        // A process-wide table would pin a collectible (unloadable) assembly's types forever; such plugins register
+        // into their own ModelRegistries instead.
+        r.WatchAssemblies(a => !a.IsCollectible);
         return r;
     });
 
-    /// <summary>The shared registries, filled from every loaded assembly and from each assembly loaded later.</summary>
+    /// <summary>The shared registries, filled from every loaded assembly and from each assembly loaded later
+    /// (collectible assemblies excepted).</summary>
     public static ModelRegistries Default => LazyDefault.Value;
 
     /// <summary>An empty, independent set (nothing is discovered until <see cref="WatchAssemblies"/> or <see cref="RegisterAssembly"/>).</summary>

@@ -1,0 +1,113 @@
+using System.Reflection;
+using Rcnn.Training.Config;
+using TorchSharp;
+
+namespace Rcnn.Training.Modeling;
+
+/// <summary>A name -> factory table like detectron2's <c>Registry</c>: <see cref="Build"/> reads the name from
+/// <see cref="ConfigKey"/> and calls the factory registered under it with the config and the input shape.</summary>
+public sealed class Registry<TModule, TInput> : IModuleRegistry where TModule : torch.nn.Module
+{
+    private readonly Dictionary<string, (Func<RcnnConfig, TInput, TModule> Factory, string Origin)> _entries = new(StringComparer.Ordinal);
+    private readonly Action? _beforeUse;
+
+    public Registry(string name, string configKey) : this(name, configKey, null) { }
+
+    internal Registry(string name, string configKey, Action? beforeUse)
+    {
+        if (!RcnnConfig.AllKeys.Contains(configKey))
+            throw new ArgumentException($"'{configKey}' is not a config key.", nameof(configKey));
+        Name = name;
+        ConfigKey = configKey;
+        _beforeUse = beforeUse;
+    }
+
+    public string Name { get; }
+    public string ConfigKey { get; }
+    public Type InputType => typeof(TInput);
+
+    public IReadOnlyList<string> Names
+    {
+        get
+        {
+            _beforeUse?.Invoke();
+            lock (_entries) return _entries.Keys.Order(StringComparer.Ordinal).ToList();
+        }
+    }
+
+    public bool Contains(string name)
+    {
+        _beforeUse?.Invoke();
+        lock (_entries) return _entries.ContainsKey(name);
+    }
+
+    /// <summary>Adds a factory; a name can be registered once.</summary>
+    public void Register(string name, Func<RcnnConfig, TInput, TModule> factory) =>
+        Add(name, factory ?? throw new ArgumentNullException(nameof(factory)), "an explicit Register call");
+
+    public void RegisterType(string name, Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        Add(name, BindFromConfig(type), $"type {type.FullName} ({type.Assembly.GetName().Name})");
+    }
+
+    /// <summary>The factory registered under <paramref name="name"/>; an unknown name is a <see cref="ConfigException"/>
+    /// that lists what is registered and suggests the closest.</summary>
+    public Func<RcnnConfig, TInput, TModule> Get(string name)
+    {
+        _beforeUse?.Invoke();
+        lock (_entries)
+        {
+            if (_entries.TryGetValue(name, out var e)) return e.Factory;
+            string names = _entries.Count == 0 ? "(none)" : string.Join(", ", _entries.Keys.Order(StringComparer.Ordinal).Select(n => $"'{n}'"));
+            string? hint = Suggestions.Closest(name, _entries.Keys);
+            throw new ConfigException(
+                $"Config key '{ConfigKey}' names '{name}', but no module of that name is in the {Name} registry. " +
+                $"Registered: {names}." + (hint == null ? "" : $" Did you mean '{hint}'?") +
+                " A module from your own assembly is found once that assembly is loaded.", ConfigKey);
+        }
+    }
+
+    /// <summary>Builds the module named by <see cref="ConfigKey"/> in <paramref name="cfg"/>.</summary>
+    public TModule Build(RcnnConfig cfg, TInput input)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        string name = (string)cfg.GetValue(ConfigKey)!;
+        return Get(name)(cfg, input);
+    }
+
+    private void Add(string name, Func<RcnnConfig, TInput, TModule> factory, string origin)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A registry name must not be empty.", nameof(name));
+        lock (_entries)
+        {
+            if (_entries.TryGetValue(name, out var existing))
+                throw new ArgumentException(
+                    $"'{name}' is already registered in the {Name} registry (by {existing.Origin}); cannot register it again from {origin}.",
+                    nameof(name));
+            _entries.Add(name, (factory, origin));
+        }
+    }
+
+    private static Func<RcnnConfig, TInput, TModule> BindFromConfig(Type type)
+    {
+        const BindingFlags flags = BindingFlags.Public | BindingFlags.Static;
+        var withInput = type.GetMethod("FromConfig", flags, [typeof(RcnnConfig), typeof(TInput)]);
+        if (withInput != null && typeof(TModule).IsAssignableFrom(withInput.ReturnType))
+            return withInput.CreateDelegate<Func<RcnnConfig, TInput, TModule>>();
+        if (typeof(TInput) == typeof(NoInput)
+            && type.GetMethod("FromConfig", flags, [typeof(RcnnConfig)]) is { } cfgOnly
+            && typeof(TModule).IsAssignableFrom(cfgOnly.ReturnType))
+        {
+            var f = cfgOnly.CreateDelegate<Func<RcnnConfig, TModule>>();
+            return (cfg, _) => f(cfg);
+        }
+        throw new ArgumentException(
+            $"{type.FullName} is registered by attribute, so it needs 'public static FromConfig(RcnnConfig, " +
+            $"{TypeName(typeof(TInput))})' returning a {typeof(TModule).Name}.", nameof(type));
+    }
+
+    private static string TypeName(Type t) => !t.IsGenericType
+        ? t.Name
+        : $"{t.Name[..t.Name.IndexOf('`')]}<{string.Join(", ", t.GetGenericArguments().Select(TypeName))}>";
+}

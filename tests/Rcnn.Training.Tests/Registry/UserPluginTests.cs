@@ -76,4 +76,22 @@ public class UserPluginTests
         Assert.IsTrue(ModelRegistries.Default.RoiBoxHead.Contains(UserFcBoxHead.RegisteredName));
         context.Unload();
     }
+
+    [TestMethod]
+    public void ErrorsInALateAssemblySurfaceOnTheNextRegistryUse()
+    {
+        // The name is taken before the plugin loads, so registering it from AssemblyLoad fails; the load itself
+        // must not throw, and the next use of the registries reports the failure (once).
+        var context = new AssemblyLoadContext("late-duplicate", isCollectible: true);
+        var regs = new ModelRegistries();
+        regs.RoiBoxHead.Register(UserFcBoxHead.RegisteredName, (_, s) => new UserFcBoxHead(s, 1));
+        using (regs.WatchAssemblies(a => AssemblyLoadContext.GetLoadContext(a) == context))
+        {
+            context.LoadFromAssemblyPath(typeof(UserFcBoxHead).Assembly.Location);
+            var e = Assert.ThrowsExactly<InvalidOperationException>(() => regs.RoiBoxHead.Contains("anything"));
+            StringAssert.Contains(e.Message, "already registered in the ROI_BOX_HEAD registry");
+            Assert.IsTrue(regs.RoiBoxHead.Contains(UserFcBoxHead.RegisteredName));
+        }
+        context.Unload();
+    }
 }

@@ -1,3 +1,4 @@
+using Rcnn.Training.Config;
 using Rcnn.Training.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,6 +10,7 @@ namespace Rcnn.Training.Modeling.Backbone;
 /// per input level (<c>fpn_lateral{stage}</c>, <c>fpn_output{stage}</c>), a top-down path of 2x nearest upsampling
 /// summed with the laterals, outputs p{stage}, plus an optional top block (p6).
 /// </summary>
+[RegisterModule(RegistryKind.Backbone, "build_resnet_fpn_backbone")]
 public sealed class Fpn : Backbone
 {
     private readonly Backbone bottom_up;
@@ -66,6 +68,14 @@ public sealed class Fpn : Backbone
         average = fuseType == "avg";
         sizeDivisibility = strides[^1];
         this.squarePad = squarePad;
+    }
+
+    /// <summary>detectron2's <c>build_resnet_fpn_backbone</c>: a ResNet from MODEL.RESNETS.*, then FPN over
+    /// MODEL.FPN.IN_FEATURES with a max-pool P6.</summary>
+    public static Fpn FromConfig(RcnnConfig cfg, ShapeSpec inputShape)
+    {
+        var f = cfg.Model.Fpn;
+        return new Fpn(ResNet.FromConfig(cfg, inputShape), f.InFeatures, f.OutChannels, f.Norm, new LastLevelMaxPool(), f.FuseType);
     }
 
     public Backbone BottomUp => bottom_up;

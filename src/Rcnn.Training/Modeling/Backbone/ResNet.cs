@@ -1,3 +1,4 @@
+using Rcnn.Training.Config;
 using Rcnn.Training.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,6 +10,7 @@ namespace Rcnn.Training.Modeling.Backbone;
 /// sequence of blocks named 0..n-1, so checkpoint keys read <c>res3.1.conv2.norm.weight</c>. Only the stages up to
 /// the deepest requested output are built.
 /// </summary>
+[RegisterModule(RegistryKind.Backbone, "build_resnet_backbone")]
 public sealed class ResNet : Backbone
 {
     private static readonly Dictionary<int, int[]> BlocksPerDepth = new()
@@ -85,6 +87,16 @@ public sealed class ResNet : Backbone
             stages.Add(stage);
         }
         return new ResNet(stem, stages, outFeatures, freezeAt);
+    }
+
+    /// <summary>MODEL.RESNETS.* and MODEL.BACKBONE.FREEZE_AT; <paramref name="inputShape"/> gives the image channels.</summary>
+    public static ResNet FromConfig(RcnnConfig cfg, ShapeSpec inputShape)
+    {
+        var r = cfg.Model.ResNets;
+        if (r.DeformOnPerStage.Any(on => on))
+            throw new ConfigException("MODEL.RESNETS.DEFORM_ON_PER_STAGE: deformable convolutions are not supported by this port.", "MODEL.RESNETS.DEFORM_ON_PER_STAGE");
+        return Build(r.Depth, r.OutFeatures, r.Norm, inputShape.Channels, r.StemOutChannels, r.Res2OutChannels,
+            r.NumGroups, r.WidthPerGroup, r.StrideIn1x1, r.Res5Dilation, cfg.Model.Backbone.FreezeAt);
     }
 
     public override IReadOnlyDictionary<string, ShapeSpec> OutputShape() => outputShapes;

@@ -1,0 +1,102 @@
+using Rcnn.Training.Config;
+using Rcnn.Training.Structures;
+using TorchSharp;
+using static TorchSharp.torch;
+using BackboneBase = Rcnn.Training.Modeling.Backbone.Backbone;
+using ProposalGeneratorBase = Rcnn.Training.Modeling.ProposalGenerator.ProposalGenerator;
+using RoiHeadsBase = Rcnn.Training.Modeling.RoiHeads.RoiHeads;
+
+namespace Rcnn.Training.Modeling.MetaArch;
+
+/// <summary>
+/// Backbone, proposal generator and ROI heads (detectron2's <c>GeneralizedRCNN</c>). Training returns the loss
+/// dictionary (<c>loss_rpn_cls, loss_rpn_loc, loss_cls, loss_box_reg</c>); inference returns per-image detections in
+/// each caller image's own pixels. Without a proposal generator ("PrecomputedProposals") the inputs carry proposals.
+/// </summary>
+[RegisterModule(RegistryKind.MetaArch, "GeneralizedRCNN")]
+public sealed class GeneralizedRcnn : nn.Module
+{
+    private readonly BackboneBase backbone;
+    private readonly ProposalGeneratorBase? proposal_generator;
+    private readonly RoiHeadsBase roi_heads;
+    private readonly Normalizer normalizer;
+
+    public GeneralizedRcnn(BackboneBase backbone, ProposalGeneratorBase? proposalGenerator, RoiHeadsBase roiHeads,
+        IReadOnlyList<double> pixelMean, IReadOnlyList<double> pixelStd, string inputFormat = "BGR")
+        : base(nameof(GeneralizedRcnn))
+    {
+        this.backbone = backbone;
+        proposal_generator = proposalGenerator;
+        roi_heads = roiHeads;
+        normalizer = new Normalizer(pixelMean, pixelStd);
+        InputFormat = inputFormat;
+        register_module("backbone", backbone);
+        if (proposalGenerator is not null) register_module("proposal_generator", proposalGenerator);
+        register_module("roi_heads", roiHeads);
+    }
+
+    public static GeneralizedRcnn FromConfig(RcnnConfig cfg)
+    {
+        var registries = ModelRegistries.Default;
+        var backbone = registries.BuildBackbone(cfg) as BackboneBase
+            ?? throw new ConfigException($"MODEL.BACKBONE.NAME '{cfg.Model.Backbone.Name}' does not build a Backbone.", "MODEL.BACKBONE.NAME");
+        var shapes = backbone.OutputShape();
+        ProposalGeneratorBase? proposals = null;
+        if (cfg.Model.ProposalGenerator.Name != "PrecomputedProposals")
+            proposals = registries.ProposalGenerator.Build(cfg, shapes) as ProposalGeneratorBase
+                ?? throw new ConfigException($"MODEL.PROPOSAL_GENERATOR.NAME '{cfg.Model.ProposalGenerator.Name}' does not build a ProposalGenerator.", "MODEL.PROPOSAL_GENERATOR.NAME");
+        var roiHeads = registries.RoiHeads.Build(cfg, shapes) as RoiHeadsBase
+            ?? throw new ConfigException($"MODEL.ROI_HEADS.NAME '{cfg.Model.RoiHeads.Name}' does not build RoiHeads.", "MODEL.ROI_HEADS.NAME");
+        return new GeneralizedRcnn(backbone, proposals, roiHeads, cfg.Model.PixelMean, cfg.Model.PixelStd, cfg.Input.Format);
+    }
+
+    public BackboneBase Backbone => backbone;
+
+    public ProposalGeneratorBase? ProposalGenerator => proposal_generator;
+
+    public RoiHeadsBase RoiHeads => roi_heads;
+
+    public string InputFormat { get; }
+
+    /// <summary>Training step: the losses of both stages for a batch with ground truth.</summary>
+    public Dictionary<string, Tensor> Losses(IReadOnlyList<DetectionInput> inputs)
+    {
+        if (!training) throw new InvalidOperationException("Losses needs the model in training mode (call train()).");
+        var gt = inputs.Select((x, i) => x.Instances ?? throw new ArgumentException($"input {i} has no ground-truth Instances")).ToList();
+        var images = Preprocess(inputs);
+        var features = backbone.call(images.Tensor);
+        var (proposals, proposalLosses) = Proposals(images, features, inputs, gt);
+        var (_, detectorLosses) = roi_heads.Forward(images, features, proposals, gt);
+        var losses = new Dictionary<string, Tensor>(detectorLosses);
+        foreach (var (k, v) in proposalLosses) losses[k] = v;
+        return losses;
+    }
+
+    /// <summary>Detections per image, rescaled to each input's Height/Width (its image size when not given) unless
+    /// <paramref name="doPostprocess"/> is false.</summary>
+    public List<Instances> Inference(IReadOnlyList<DetectionInput> inputs, bool doPostprocess = true)
+    {
+        if (training) throw new InvalidOperationException("Inference needs the model in eval mode (call eval()).");
+        using var _ = no_grad();
+        var images = Preprocess(inputs);
+        var features = backbone.call(images.Tensor);
+        var (proposals, _) = Proposals(images, features, inputs, null);
+        var (results, _) = roi_heads.Forward(images, features, proposals, null);
+        if (!doPostprocess) return results;
+        return results.Select((r, i) => Postprocessing.DetectorPostprocess(r,
+            inputs[i].Height ?? images.ImageSizes[i].Height, inputs[i].Width ?? images.ImageSizes[i].Width)).ToList();
+    }
+
+    /// <summary>Normalises with PIXEL_MEAN/STD and pads the batch into an ImageList the backbone can stride over.</summary>
+    public ImageList Preprocess(IReadOnlyList<DetectionInput> inputs) =>
+        normalizer.ToImageList(inputs.Select(x => x.Image).ToList(), backbone);
+
+    private (List<Instances>, Dictionary<string, Tensor>) Proposals(ImageList images, Dictionary<string, Tensor> features,
+        IReadOnlyList<DetectionInput> inputs, IReadOnlyList<Instances>? gt)
+    {
+        if (proposal_generator is not null) return proposal_generator.Forward(images, features, gt);
+        var given = inputs.Select((x, i) => x.Proposals
+            ?? throw new ArgumentException($"input {i} has no proposals and the model has no proposal generator (PrecomputedProposals)")).ToList();
+        return (given, new Dictionary<string, Tensor>());
+    }
+}

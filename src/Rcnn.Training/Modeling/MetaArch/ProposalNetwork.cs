@@ -1,0 +1,59 @@
+using Rcnn.Training.Config;
+using Rcnn.Training.Structures;
+using TorchSharp;
+using static TorchSharp.torch;
+using BackboneBase = Rcnn.Training.Modeling.Backbone.Backbone;
+using ProposalGeneratorBase = Rcnn.Training.Modeling.ProposalGenerator.ProposalGenerator;
+
+namespace Rcnn.Training.Modeling.MetaArch;
+
+/// <summary>
+/// A backbone and a proposal generator only (detectron2's <c>ProposalNetwork</c>): trains the RPN alone and returns
+/// class-agnostic proposals (proposal_boxes, objectness_logits) in each caller image's pixels.
+/// </summary>
+[RegisterModule(RegistryKind.MetaArch, "ProposalNetwork")]
+public sealed class ProposalNetwork : nn.Module
+{
+    private readonly BackboneBase backbone;
+    private readonly ProposalGeneratorBase proposal_generator;
+    private readonly Normalizer normalizer;
+
+    public ProposalNetwork(BackboneBase backbone, ProposalGeneratorBase proposalGenerator,
+        IReadOnlyList<double> pixelMean, IReadOnlyList<double> pixelStd) : base(nameof(ProposalNetwork))
+    {
+        this.backbone = backbone;
+        proposal_generator = proposalGenerator;
+        normalizer = new Normalizer(pixelMean, pixelStd);
+        register_module("backbone", backbone);
+        register_module("proposal_generator", proposalGenerator);
+    }
+
+    public static ProposalNetwork FromConfig(RcnnConfig cfg)
+    {
+        var registries = ModelRegistries.Default;
+        var backbone = registries.BuildBackbone(cfg) as BackboneBase
+            ?? throw new ConfigException($"MODEL.BACKBONE.NAME '{cfg.Model.Backbone.Name}' does not build a Backbone.", "MODEL.BACKBONE.NAME");
+        var generator = registries.ProposalGenerator.Build(cfg, backbone.OutputShape()) as ProposalGeneratorBase
+            ?? throw new ConfigException($"MODEL.PROPOSAL_GENERATOR.NAME '{cfg.Model.ProposalGenerator.Name}' does not build a ProposalGenerator.", "MODEL.PROPOSAL_GENERATOR.NAME");
+        return new ProposalNetwork(backbone, generator, cfg.Model.PixelMean, cfg.Model.PixelStd);
+    }
+
+    public Dictionary<string, Tensor> Losses(IReadOnlyList<DetectionInput> inputs)
+    {
+        if (!training) throw new InvalidOperationException("Losses needs the model in training mode (call train()).");
+        var gt = inputs.Select((x, i) => x.Instances ?? throw new ArgumentException($"input {i} has no ground-truth Instances")).ToList();
+        var images = normalizer.ToImageList(inputs.Select(x => x.Image).ToList(), backbone);
+        var (_, losses) = proposal_generator.Forward(images, backbone.call(images.Tensor), gt);
+        return losses;
+    }
+
+    public List<Instances> Inference(IReadOnlyList<DetectionInput> inputs)
+    {
+        if (training) throw new InvalidOperationException("Inference needs the model in eval mode (call eval()).");
+        using var _ = no_grad();
+        var images = normalizer.ToImageList(inputs.Select(x => x.Image).ToList(), backbone);
+        var (proposals, _) = proposal_generator.Forward(images, backbone.call(images.Tensor), null);
+        return proposals.Select((p, i) => Postprocessing.DetectorPostprocess(p,
+            inputs[i].Height ?? images.ImageSizes[i].Height, inputs[i].Width ?? images.ImageSizes[i].Width)).ToList();
+    }
+}

@@ -14,7 +14,7 @@ namespace Rcnn.Training.Modeling.MetaArch;
 /// each caller image's own pixels. Without a proposal generator ("PrecomputedProposals") the inputs carry proposals.
 /// </summary>
 [RegisterModule(RegistryKind.MetaArch, "GeneralizedRCNN")]
-public sealed class GeneralizedRcnn : nn.Module
+public sealed class GeneralizedRcnn : nn.Module, ITrainableDetector
 {
     private readonly BackboneBase backbone;
     private readonly ProposalGeneratorBase? proposal_generator;

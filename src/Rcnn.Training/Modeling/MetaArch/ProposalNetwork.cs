@@ -12,7 +12,7 @@ namespace Rcnn.Training.Modeling.MetaArch;
 /// class-agnostic proposals (proposal_boxes, objectness_logits) in each caller image's pixels.
 /// </summary>
 [RegisterModule(RegistryKind.MetaArch, "ProposalNetwork")]
-public sealed class ProposalNetwork : nn.Module
+public sealed class ProposalNetwork : nn.Module, ITrainableDetector
 {
     private readonly BackboneBase backbone;
     private readonly ProposalGeneratorBase proposal_generator;

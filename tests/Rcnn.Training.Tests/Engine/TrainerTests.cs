@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Rcnn.Training.Config;
+using Rcnn.Training.Engine;
+using Rcnn.Training.Modeling.MetaArch;
+using Rcnn.Training.Solver;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rcnn.Training.Tests.Engine;
+
+/// <summary>The loop, its hooks, divergence, and kill-and-resume, on a one-layer model whose "loss" is a regression
+/// of the image mean (so results are exact and fast).</summary>
+[TestClass]
+public class TrainerTests
+{
+    private sealed class MeanRegressor : nn.Module, ITrainableDetector
+    {
+        private readonly TorchSharp.Modules.Linear fc = nn.Linear(1, 1);
+
+        public MeanRegressor() : base(nameof(MeanRegressor)) => RegisterComponents();
+
+        public float Scale { get; set; } = 1;
+
+        public Dictionary<string, Tensor> Losses(IReadOnlyList<DetectionInput> inputs)
+        {
+            var x = stack(inputs.Select(i => i.Image.mean().unsqueeze(0)).ToArray());       // (N, 1)
+            var loss = (fc.call(x) - 2 * x - 1).pow(2).mean() * Scale;                        // learn y = 2x + 1
+            return new Dictionary<string, Tensor> { ["loss_a"] = loss, ["loss_b"] = loss * 0.5f };
+        }
+    }
+
+    private static IEnumerator<IReadOnlyList<DetectionInput>> Data(int seed)
+    {
+        var g = new Random(seed);
+        while (true)
+            yield return Enumerable.Range(0, 2).Select(_ => new DetectionInput(full(3, 4, 4, (float)g.NextDouble()))).ToList();
+    }
+
+    private static SolverConfig Solver(int maxIter) =>
+        new() { BaseLr = 0.1, Momentum = 0.9, MaxIter = maxIter, Steps = [maxIter / 2], WarmupIters = 5, WeightDecay = 0 };
+
+    private static (MeanRegressor Model, Trainer Trainer) NewTrainer(int maxIter, int dataSeed)
+    {
+        manual_seed(0);
+        var model = new MeanRegressor();
+        var s = Solver(maxIter);
+        return (model, new Trainer(model, Data(dataSeed), OptimizerBuilder.BuildSgd(model, s), LrSchedule.FromConfig(s)));
+    }
+
+    [TestMethod]
+    public void LossFallsAndMetricsAreWrittenAsJsonLines()
+    {
+        string dir = Directory.CreateTempSubdirectory("train").FullName;
+        try
+        {
+            var (_, trainer) = NewTrainer(60, 1);
+            var lines = new List<string>();
+            trainer.Register(new MetricsWriterHook(Path.Combine(dir, "metrics.json"), 20, lines.Add));
+            trainer.Train(0, 60);
+            var h = trainer.Storage.History("total_loss");
+            Assert.AreEqual(60, h.Count);
+            Assert.IsTrue(h.TakeLast(5).Average(v => v.Value) < h.Take(5).Average(v => v.Value) / 5, "the regression must learn");
+            var json = File.ReadAllLines(Path.Combine(dir, "metrics.json")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            CollectionAssert.AreEqual(new[] { 19, 39, 59 }, json.Select(j => j.GetProperty("iteration").GetInt32()).ToArray());
+            foreach (var key in new[] { "total_loss", "loss_a", "loss_b", "lr", "time", "data_time", "rss_mb" })
+                Assert.IsTrue(json[0].TryGetProperty(key, out _), key);
+            // LR follows the schedule: x0.1 from iteration 30 on.
+            Assert.AreEqual(0.01, json[2].GetProperty("lr").GetDouble(), 1e-12);
+            Assert.AreEqual(3, lines.Count);
+            StringAssert.Contains(lines[0], "eta: ");
+            StringAssert.Contains(lines[0], "iter: 19");
+            StringAssert.Contains(lines[0], "total_loss: ");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [TestMethod]
+    public void NonFiniteLossStopsTrainingWithTheLossDictionary()
+    {
+        var (model, trainer) = NewTrainer(10, 1);
+        model.Scale = float.PositiveInfinity;
+        var e = Assert.ThrowsExactly<TrainingDivergedException>(() => trainer.Train(0, 10));
+        StringAssert.Contains(e.Message, "iteration=0");
+        StringAssert.Contains(e.Message, "loss_a");
+        StringAssert.Contains(e.Message, "BASE_LR");
+    }
+
+    [TestMethod]
+    public void KilledAndResumedRunEndsExactlyWhereAnUninterruptedOneDoes()
+    {
+        string dirA = Directory.CreateTempSubdirectory("full").FullName, dirB = Directory.CreateTempSubdirectory("resume").FullName;
+        try
+        {
+            // Uninterrupted: 40 iterations with a checkpoint every 10.
+            var (full, t1) = NewTrainer(40, 7);
+            t1.Register(new PeriodicCheckpointerHook(new Checkpointer(dirA), 10));
+            t1.Train(0, 40);
+
+            // "Killed" after iteration 24 (cancelled), so the last checkpoint is model_0000019.
+            var (part, t2) = NewTrainer(40, 7);
+            using var cts = new CancellationTokenSource();
+            t2.Register(new PeriodicCheckpointerHook(new Checkpointer(dirB), 10), new CancelAt(24, cts));
+            t2.Train(0, 40, cts.Token);
+            Assert.IsFalse(t2.Completed);
+            Assert.IsFalse(File.Exists(Path.Combine(dirB, "model_final.ckpt")));
+
+            // A new process resumes from the checkpoint; the data stream restarts where iteration 20 read it.
+            manual_seed(123);
+            var resumed = new MeanRegressor();
+            var s = Solver(40);
+            var opt = OptimizerBuilder.BuildSgd(resumed, s);
+            int? last = new Checkpointer(dirB).Resume(resumed, opt);
+            Assert.AreEqual(19, last);
+            var data = Data(7);
+            for (int i = 0; i <= last; i++) data.MoveNext();
+            var t3 = new Trainer(resumed, data, opt, LrSchedule.FromConfig(s));
+            t3.Train(last!.Value + 1, 40);
+            Assert.AreEqual(s.BaseLr * 0.1, t3.Storage.Latest["lr"], 1e-12, "the resumed run has the schedule's LR");
+            foreach (var (name, t) in full.state_dict())
+                Assert.AreEqual(t.item<float>(), resumed.state_dict()[name].item<float>(), 1e-6, name);
+        }
+        finally
+        {
+            Directory.Delete(dirA, true);
+            Directory.Delete(dirB, true);
+        }
+    }
+
+    [TestMethod]
+    public void EvalHookRunsPeriodicallyAndAtTheEndInEvalMode()
+    {
+        var (model, trainer) = NewTrainer(30, 1);
+        var seen = new List<(int Iteration, bool Training)>();
+        trainer.Register(new EvalHook(10, () =>
+        {
+            seen.Add((trainer.Iteration, model.training));
+            return new Dictionary<string, double> { ["bbox/AP"] = seen.Count };
+        }));
+        trainer.Train(0, 30);
+        CollectionAssert.AreEqual(new[] { (9, false), (19, false), (30, false) }, seen);
+        Assert.IsTrue(model.training, "training mode is restored after evaluating");
+        Assert.AreEqual(3.0, trainer.Storage.Latest["bbox/AP"]);
+    }
+
+    private sealed class CancelAt(int iteration, CancellationTokenSource cts) : HookBase
+    {
+        public override void AfterStep()
+        {
+            if (Trainer.Iteration == iteration) cts.Cancel();
+        }
+    }
+}

@@ -10,7 +10,8 @@ public static class LinePlot
     /// Axis limits are automatic unless given.
     /// </summary>
     public static void SavePng(string path, string title, string xLabel, string yLabel, IReadOnlyList<LineSeries> series,
-        int width = 800, int height = 600, (double Min, double Max)? xLimits = null, (double Min, double Max)? yLimits = null)
+        int width = 800, int height = 600, (double Min, double Max)? xLimits = null, (double Min, double Max)? yLimits = null,
+        Alignment legendAlignment = Alignment.UpperRight)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(series);
@@ -29,7 +30,7 @@ public static class LinePlot
         plot.Title(title ?? "");
         plot.XLabel(xLabel ?? "");
         plot.YLabel(yLabel ?? "");
-        if (series.Any(s => !string.IsNullOrEmpty(s.Label))) plot.ShowLegend(Alignment.LowerLeft);
+        if (series.Any(s => !string.IsNullOrEmpty(s.Label))) plot.ShowLegend(legendAlignment);
         plot.Axes.AutoScale();
         if (xLimits is { } xl) plot.Axes.SetLimitsX(xl.Min, xl.Max);
         if (yLimits is { } yl) plot.Axes.SetLimitsY(yl.Min, yl.Max);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rcnn.Training.Evaluation;
+using ScottPlot;
 
 namespace Rcnn.Training.Visualization;
 
@@ -29,7 +30,7 @@ public static class PrCurvePlot
             if (series.Count == 0) continue;
             var name = result.Categories[k].Name;
             var path = Path.Combine(directory, $"pr_{SafeFileName(name)}.png");
-            LinePlot.SavePng(path, $"Precision-recall: {name}", "recall", "precision", series, width, height, (0, 1), (0, 1.02));
+            LinePlot.SavePng(path, $"Precision-recall: {name}", "recall", "precision", series, width, height, (0, 1), (0, 1.02), Alignment.LowerLeft);
             written.Add(path);
         }
         return written;
@@ -51,7 +52,7 @@ public static class PrCurvePlot
         }
         if (series.Count == 0) throw new ArgumentException("No category has ground truth, so there is no curve to draw.", nameof(result));
         var title = string.Create(CultureInfo.InvariantCulture, $"Precision-recall at IoU={iou:0.00}");
-        LinePlot.SavePng(path, title, "recall", "precision", series, width, height, (0, 1), (0, 1.02));
+        LinePlot.SavePng(path, title, "recall", "precision", series, width, height, (0, 1), (0, 1.02), Alignment.LowerLeft);
     }
 
     private static string Label(double iou, double[] curve) =>

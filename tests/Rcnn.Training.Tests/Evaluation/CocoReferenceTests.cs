@@ -57,6 +57,24 @@ public class CocoReferenceTests
         for (int i = 0; i < 12; i++)
             Assert.AreEqual(printed[i], r.Stats[i], 5e-4 + 1e-12, CocoEvalResult.StatNames[i]);
 
+        // The printout itself, character for character.
+        string[] lines =
+        [
+            " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.706",
+            " Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ] = 0.901",
+            " Average Precision  (AP) @[ IoU=0.75      | area=   all | maxDets=100 ] = 0.846",
+            " Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = 0.689",
+            " Average Precision  (AP) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ] = 0.800",
+            " Average Precision  (AP) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = 0.701",
+            " Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ] = 0.592",
+            " Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets= 10 ] = 0.716",
+            " Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.716",
+            " Average Recall     (AR) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = 0.767",
+            " Average Recall     (AR) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ] = 0.800",
+            " Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = 0.700",
+        ];
+        CollectionAssert.AreEqual(lines, r.FormatSummary().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+
         // Per-class AP printed there (class 3 has a detection but no gt: -1 in pycocotools, NaN in detectron2's table).
         double[] perClass = [0.725, 0.800, 0.454, double.NaN, 0.650, 0.900];
         for (int c = 0; c < 6; c++)

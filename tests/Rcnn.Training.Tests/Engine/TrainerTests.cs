@@ -55,8 +55,11 @@ public class TrainerTests
         {
             var (_, trainer) = NewTrainer(60, 1);
             var lines = new List<string>();
-            trainer.Register(new MetricsWriterHook(Path.Combine(dir, "metrics.json"), 20, lines.Add));
+            trainer.Register(new MetricsWriterHook(Path.Combine(dir, "metrics.json"), 20, lines.Add),
+                new LossCurveHook(Path.Combine(dir, "loss_curve.png"), 30));
             trainer.Train(0, 60);
+            var png = File.ReadAllBytes(Path.Combine(dir, "loss_curve.png"));
+            CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
             var h = trainer.Storage.History("total_loss");
             Assert.AreEqual(60, h.Count);
             Assert.IsTrue(h.TakeLast(5).Average(v => v.Value) < h.Take(5).Average(v => v.Value) / 5, "the regression must learn");

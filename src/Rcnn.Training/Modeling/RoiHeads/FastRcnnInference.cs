@@ -30,6 +30,16 @@ public static class FastRcnnInference
                 $"boxes must be ({scores.shape[0]}, 4) or ({scores.shape[0]}, {4 * numClasses}) to match scores, got [{string.Join(", ", boxes.shape)}].",
                 nameof(boxes));
 
+        var (predBoxes, predScores, predClasses, roiIndices) =
+            Select(boxes, scores, numClasses, imageSize, scoreThresh, nmsThresh, topkPerImage);
+        // Built outside the dispose scope: Boxes may reshape an empty tensor, and that copy must outlive it.
+        var result = new Instances(imageSize) { PredBoxes = new Boxes(predBoxes), Scores = predScores, PredClasses = predClasses };
+        return (result, roiIndices);
+    }
+
+    private static (Tensor Boxes, Tensor Scores, Tensor Classes, Tensor RoiIndices) Select(Tensor boxes, Tensor scores,
+        long numClasses, (int Height, int Width) imageSize, double scoreThresh, double nmsThresh, int topkPerImage)
+    {
         using var scope = NewDisposeScope();
         var rowIndex = arange(boxes.shape[0], ScalarType.Int64, boxes.device);
         var valid = isfinite(boxes).all(1).logical_and(isfinite(scores).all(1));
@@ -56,13 +66,10 @@ public static class FastRcnnInference
             keep = keep[TensorIndex.Slice(0, topkPerImage)];
 
         var kept = filterInds.index_select(0, keep);
-        var result = new Instances(imageSize)
-        {
-            PredBoxes = new Boxes(candidates.index_select(0, keep).MoveToOuterDisposeScope()),
-            Scores = candidateScores.index_select(0, keep).MoveToOuterDisposeScope(),
-            PredClasses = kept[.., 1].MoveToOuterDisposeScope(),
-        };
-        return (result, rowIndex.index_select(0, kept[.., 0]).MoveToOuterDisposeScope());
+        return (candidates.index_select(0, keep).MoveToOuterDisposeScope(),
+            candidateScores.index_select(0, keep).MoveToOuterDisposeScope(),
+            kept[.., 1].MoveToOuterDisposeScope(),
+            rowIndex.index_select(0, kept[.., 0]).MoveToOuterDisposeScope());
     }
 
     // Not in place: the decoded boxes may be views of a tensor the caller still uses.

@@ -136,6 +136,24 @@ public class FastRcnnLossesTests
     }
 
     [TestMethod]
+    public void PredictBoxesForGtClassesUsesTheGtClassAndClampsBackground()
+    {
+        using var scope = NewDisposeScope();
+        var predictor = new FastRcnnOutputLayers(8, numClasses: 2);
+        var p = new Instances(40, 40)
+        {
+            ProposalBoxes = new Boxes(tensor(new float[] { 0, 0, 10, 10, 0, 0, 20, 20 }).reshape(2, 4)),
+            GtClasses = tensor(new long[] { 1, 2 }),
+        };
+        // Row 0, class 1: dx = 1 moves x by 1 / 10 (weight) * 10 (width) = 1 px. Row 1 is background (2), clamped to
+        // class 1 as detectron2 does: dy = 2 moves y by 2 / 10 * 20 = 4 px. The class-0 deltas must not be used.
+        var deltas = tensor(new float[] { 9, 9, 0, 0, 1, 0, 0, 0, 9, 9, 0, 0, 0, 2, 0, 0 }).reshape(2, 8);
+        var boxes = predictor.PredictBoxesForGtClasses(deltas, [p]);
+        Assert.AreEqual(1, boxes.Length);
+        TorchFixture.AssertClose(tensor(new float[] { 1, 0, 11, 10, 0, 4, 20, 24 }).reshape(2, 4), boxes[0], 1e-5, "boxes");
+    }
+
+    [TestMethod]
     public void BadShapesAreRejected()
     {
         using var scope = NewDisposeScope();

@@ -41,7 +41,7 @@ public sealed class Res5RoiHeads : RoiHeads
     }
 
     /// <summary>detectron2's <c>Res5ROIHeads.from_config</c>: pooler scale 1 / stride of the one IN_FEATURES entry,
-    /// POOLER_RESOLUTION / SAMPLING_RATIO / TYPE, res5 from the RESNETS settings, predictor on (2048-ish, 1, 1).</summary>
+    /// POOLER_RESOLUTION / SAMPLING_RATIO / TYPE, res5 from the RESNETS settings, predictor on (8 x RES2_OUT_CHANNELS, 1, 1).</summary>
     public static Res5RoiHeads FromConfig(RcnnConfig cfg, IReadOnlyDictionary<string, ShapeSpec> inputShape)
     {
         ArgumentNullException.ThrowIfNull(cfg);

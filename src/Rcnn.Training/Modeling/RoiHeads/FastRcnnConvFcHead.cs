@@ -1,3 +1,4 @@
+using Rcnn.Training.Config;
 using Rcnn.Training.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -9,7 +10,8 @@ namespace Rcnn.Training.Modeling.RoiHeads;
 /// The box head (detectron2's <c>FastRCNNConvFCHead</c>): NUM_CONV 3x3 convs (conv1..), then NUM_FC fully connected
 /// layers (fc1..), each followed by ReLU.
 /// </summary>
-public sealed class FastRcnnConvFcHead : nn.Module<Tensor, Tensor>
+[RegisterModule(RegistryKind.RoiBoxHead, "FastRCNNConvFCHead")]
+public sealed class FastRcnnConvFcHead : nn.Module<Tensor, Tensor>, IBoxHead
 {
     private readonly List<Conv2dWithNorm> convs = new();
     private readonly List<Linear> fcs = new();
@@ -39,6 +41,15 @@ public sealed class FastRcnnConvFcHead : nn.Module<Tensor, Tensor>
             flat = fcDims[i];
         }
         OutputShape = fcDims.Count > 0 ? new ShapeSpec((int)flat) : new ShapeSpec(channels, 0, h, w);
+    }
+
+    /// <summary>detectron2's <c>FastRCNNConvFCHead.from_config</c>: NUM_CONV convs of CONV_DIM with NORM, then NUM_FC fcs of FC_DIM.</summary>
+    public static FastRcnnConvFcHead FromConfig(RcnnConfig cfg, ShapeSpec inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        var box = cfg.Model.RoiBoxHead;
+        return new FastRcnnConvFcHead(inputShape, Enumerable.Repeat(box.ConvDim, box.NumConv).ToArray(),
+            Enumerable.Repeat(box.FcDim, box.NumFc).ToArray(), box.Norm);
     }
 
     /// <summary>Channels (and height/width when no fc flattens them) of the output.</summary>

@@ -1,6 +1,7 @@
 using Rcnn.Training.Config;
 using Rcnn.Training.Layers;
 using Rcnn.Training.Modeling.AnchorGenerator;
+using static TorchSharp.torch;
 
 namespace Rcnn.Training.Modeling.ProposalGenerator;
 
@@ -32,7 +33,9 @@ public sealed partial class Rpn
                 $"The RPN needs a DefaultAnchorGenerator, but MODEL.ANCHOR_GENERATOR.NAME '{cfg.Model.AnchorGenerator.Name}' built a {anchorGenerator.GetType().Name}.",
                 "MODEL.ANCHOR_GENERATOR.NAME");
         }
-        var head = registries.RpnHead.Build(cfg, shapes);
+        nn.Module head;
+        try { head = registries.RpnHead.Build(cfg, shapes); }
+        catch { anchors.Dispose(); throw; }
         if (head is not StandardRpnHead rpnHead)
         {
             head.Dispose();
@@ -43,21 +46,31 @@ public sealed partial class Rpn
         }
 
         var w = c.BboxRegWeights;
-        return new Rpn(
-            c.InFeatures,
-            rpnHead,
-            anchors,
-            new Matcher(c.IouThresholds, c.IouLabels, allowLowQualityMatches: true),
-            new Box2BoxTransform((w[0], w[1], w[2], w[3])),
-            c.BatchSizePerImage,
-            c.PositiveFraction,
-            (c.PreNmsTopkTrain, c.PreNmsTopkTest),
-            (c.PostNmsTopkTrain, c.PostNmsTopkTest),
-            c.NmsThresh,
-            cfg.Model.ProposalGenerator.MinSize,
-            c.BoundaryThresh,
-            (c.LossWeight, c.BboxRegLossWeight * c.LossWeight),
-            c.BboxRegLossType,
-            c.SmoothL1Beta);
+        try
+        {
+            return new Rpn(
+                c.InFeatures,
+                rpnHead,
+                anchors,
+                new Matcher(c.IouThresholds, c.IouLabels, allowLowQualityMatches: true),
+                new Box2BoxTransform((w[0], w[1], w[2], w[3])),
+                c.BatchSizePerImage,
+                c.PositiveFraction,
+                (c.PreNmsTopkTrain, c.PreNmsTopkTest),
+                (c.PostNmsTopkTrain, c.PostNmsTopkTest),
+                c.NmsThresh,
+                cfg.Model.ProposalGenerator.MinSize,
+                c.BoundaryThresh,
+                (c.LossWeight, c.BboxRegLossWeight * c.LossWeight),
+                c.BboxRegLossType,
+                c.SmoothL1Beta);
+        }
+        catch
+        {
+            // A rejected combination (e.g. a loss type this port lacks) must not leak the modules built above.
+            rpnHead.Dispose();
+            anchors.Dispose();
+            throw;
+        }
     }
 }

@@ -96,6 +96,17 @@ public class RpnFromConfigTests
     }
 
     [TestMethod]
+    public void UnsupportedLossTypeIsRejected()
+    {
+        // detectron2 also offers diou/ciou; this port implements smooth_l1 and giou only.
+        var cfg = BaseFpn();
+        cfg.MergeFromList(["MODEL.RPN.BBOX_REG_LOSS_TYPE", "diou"]);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Build(cfg));
+        Assert.AreEqual("boxRegLossType", e.ParamName);
+        StringAssert.Contains(e.Message, "\"diou\"");
+    }
+
+    [TestMethod]
     public void TrainingForwardGivesBothLossesWithGradientsIntoTheHead()
     {
         using var scope = NewDisposeScope();

@@ -1,3 +1,5 @@
+using Rcnn.Training.Config;
+using Rcnn.Training.Layers;
 using Rcnn.Training.Structures;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,6 +10,7 @@ namespace Rcnn.Training.Modeling.AnchorGenerator;
 /// detectron2's DefaultAnchorGenerator: per feature level, a set of cell anchors (one per size x aspect ratio, centred
 /// on the origin) replicated at every grid position of that level's feature map.
 /// </summary>
+[RegisterModule(RegistryKind.AnchorGenerator, "DefaultAnchorGenerator")]
 public sealed class DefaultAnchorGenerator : nn.Module<IReadOnlyList<Tensor>, List<Boxes>>
 {
     private readonly int[] _strides;
@@ -44,6 +47,16 @@ public sealed class DefaultAnchorGenerator : nn.Module<IReadOnlyList<Tensor>, Li
             // Derived state: a non-persistent buffer stays out of checkpoints; _toEpilog moves it with .to().
             register_buffer(BufferName(level), cell, persistent: false);
         }
+    }
+
+    /// <summary>detectron2's <c>DefaultAnchorGenerator.from_config</c>: sizes, ratios and offset from
+    /// MODEL.ANCHOR_GENERATOR, one level per input shape at its stride.</summary>
+    public static DefaultAnchorGenerator FromConfig(RcnnConfig cfg, IReadOnlyList<ShapeSpec> inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        var a = cfg.Model.AnchorGenerator;
+        return new DefaultAnchorGenerator(a.Sizes, a.AspectRatios, inputShape.Select(s => s.Stride).ToList(), a.Offset);
     }
 
     public IReadOnlyList<int> Strides => _strides;

@@ -1,4 +1,6 @@
+using Rcnn.Training.Config;
 using Rcnn.Training.Layers;
+using Rcnn.Training.Modeling.AnchorGenerator;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,6 +11,7 @@ namespace Rcnn.Training.Modeling.ProposalGenerator;
 /// The RPN head shared across levels (detectron2's <c>StandardRPNHead</c>): a 3x3 conv + ReLU, then a 1x1 conv to
 /// A objectness logits and a 1x1 conv to A x boxDim anchor deltas per location.
 /// </summary>
+[RegisterModule(RegistryKind.RpnHead, "StandardRPNHead")]
 public sealed class StandardRpnHead : nn.Module<IReadOnlyList<Tensor>, (List<Tensor> ObjectnessLogits, List<Tensor> AnchorDeltas)>
 {
     private readonly nn.Module<Tensor, Tensor> conv;
@@ -47,6 +50,32 @@ public sealed class StandardRpnHead : nn.Module<IReadOnlyList<Tensor>, (List<Ten
         NumAnchors = numAnchors;
         BoxDim = boxDim;
         RegisterComponents();
+    }
+
+    /// <summary>
+    /// detectron2's <c>StandardRPNHead.from_config</c>: the levels' common channel count, the anchor count per position
+    /// of the configured anchor generator (built on the same shapes, then discarded) and MODEL.RPN.CONV_DIMS.
+    /// </summary>
+    public static StandardRpnHead FromConfig(RcnnConfig cfg, IReadOnlyList<ShapeSpec> inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        var channels = inputShape.Select(s => s.Channels).Distinct().ToList();
+        if (channels.Count != 1)
+            throw new ArgumentException(
+                $"The shared RPN head needs one channel count on every level, got [{string.Join(", ", inputShape.Select(s => s.Channels))}].",
+                nameof(inputShape));
+        using var built = ModelRegistries.Default.AnchorGenerator.Build(cfg, inputShape);
+        if (built is not DefaultAnchorGenerator anchors)
+            throw new ConfigException(
+                $"StandardRPNHead reads the anchor count of a DefaultAnchorGenerator, but MODEL.ANCHOR_GENERATOR.NAME built a {built.GetType().Name}.",
+                "MODEL.ANCHOR_GENERATOR.NAME");
+        var perLevel = anchors.NumCellAnchors.Distinct().ToList();
+        if (perLevel.Count != 1)
+            throw new ConfigException(
+                $"The shared RPN head needs the same anchor count on every level, got [{string.Join(", ", anchors.NumCellAnchors)}].",
+                "MODEL.ANCHOR_GENERATOR.SIZES");
+        return new StandardRpnHead(channels[0], perLevel[0], anchors.BoxDim, cfg.Model.Rpn.ConvDims);
     }
 
     public int NumAnchors { get; }

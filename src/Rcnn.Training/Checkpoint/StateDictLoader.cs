@@ -54,7 +54,9 @@ public static class StateDictLoader
                 loaded.Add(name);
             }
         }
-        var unexpected = weights.Where(w => !state.ContainsKey(w.Key)).Select(w => (w.Key, w.Value.shape)).ToList();
+        // A BatchNorm checkpoint loaded into FrozenBatchNorm carries a step counter the frozen layer has no use for.
+        var unexpected = weights.Where(w => !state.ContainsKey(w.Key) && !w.Key.EndsWith("num_batches_tracked"))
+            .Select(w => (w.Key, w.Value.shape)).ToList();
         var report = new LoadReport(loaded, missing, unexpected, mismatched);
         if (strict && !report.IsComplete)
             throw new InvalidDataException("The weights do not fit the model:" + Environment.NewLine + report);

@@ -58,22 +58,22 @@ internal static class OpsBenchmark
             var scoresT = tensor(scores);
             var idsT = tensor(ids);
             long[] keep = Nms.Apply(boxesT, scoresT, 0.7).data<long>().ToArray();
-            double nmsMs = Median(() => Nms.Apply(boxesT, scoresT, 0.7).Dispose(), 2, repsNms);
+            var nmsMs = Median(() => Nms.Apply(boxesT, scoresT, 0.7).Dispose(), 2, repsNms);
             long[] bkeep = Nms.Batched(boxesT, scoresT, idsT, 0.5).data<long>().ToArray();
-            double batchedMs = Median(() => Nms.Batched(boxesT, scoresT, idsT, 0.5).Dispose(), 2, repsNms);
+            var batchedMs = Median(() => Nms.Batched(boxesT, scoresT, idsT, 0.5).Dispose(), 2, repsNms);
 
             var pooler = new RoiPooler(OutputSize, Scales, 0, "ROIAlignV2");
             var boxLists = new[] { new Boxes(roiBoxes) };
             Tensor output;
             using (no_grad()) output = pooler.Forward(features, boxLists);
-            double fwdMs = Median(() =>
+            var fwdMs = Median(() =>
             {
                 using var s = NewDisposeScope();
                 using var _ = no_grad();
                 pooler.Forward(features, boxLists);
             }, 1, repsRoi);
             Tensor[] leaves = Array.Empty<Tensor>();
-            double fwdBwdMs = Median(() =>
+            var fwdBwdMs = Median(() =>
             {
                 // fresh leaves without .grad each time, as the python side sets grad = None
                 foreach (var f in leaves) f.Dispose();
@@ -86,17 +86,18 @@ internal static class OpsBenchmark
             string ours = $"ours: {Environment.ProcessorCount} .NET worker threads (libtorch {get_num_threads()})";
             Console.WriteLine($"\n{ours}; torchvision {tv["torchvision"]} (torch {tv["torch"]}): {tvThreads} torch threads " +
                               "(its CPU nms / roi_align kernels are single-threaded)");
-            Console.WriteLine($"{"benchmark",-44} {"ours ms",10} {"tv ms",10} {"tv/ours",8}  check");
-            Report("NMS 5000 boxes, IoU 0.7", nmsMs, tv["nms_ms"]!.GetValue<double>(),
+            Console.WriteLine("Median wall ms and median process CPU ms (all threads); the machine may be shared, so CPU time is the steadier measure.");
+            Console.WriteLine($"{"benchmark",-42} {"ours wall",9} {"tv wall",9} {"tv/us",7} {"ours cpu",9} {"tv cpu",9} {"tv/us",7}  check");
+            Report("NMS 5000 boxes, IoU 0.7", nmsMs, tv, "nms",
                 Same(keep, tv["nms_keep"]!) ? $"same {keep.Length} kept indices" : "KEPT INDICES DIFFER");
-            Report("batched NMS 5000 boxes, 80 ids, IoU 0.5", batchedMs, tv["batched_ms"]!.GetValue<double>(),
+            Report("batched NMS 5000 boxes, 80 ids, IoU 0.5", batchedMs, tv, "batched",
                 Same(bkeep, tv["batched_keep"]!) ? $"same {bkeep.Length} kept indices" : "KEPT INDICES DIFFER");
             float outDiff = MaxDiff(output, ReadFloats(Path.Combine(dir, "tv_roi_out.f32")));
-            Report("ROIAlignV2 p2-p5, 1000x256x7x7, forward", fwdMs, tv["roi_forward_ms"]!.GetValue<double>(), $"max |diff| {outDiff:g3}");
+            Report("ROIAlignV2 p2-p5, 1000x256x7x7, forward", fwdMs, tv, "roi_forward", $"max |diff| {outDiff:g3}");
             float gradDiff = 0;
             for (int i = 0; i < leaves.Length; i++)
                 gradDiff = Math.Max(gradDiff, MaxDiff(leaves[i].grad!, ReadFloats(Path.Combine(dir, $"tv_grad_p{i + 2}.f32"))));
-            Report("ROIAlignV2 p2-p5, forward + backward", fwdBwdMs, tv["roi_fwd_bwd_ms"]!.GetValue<double>(), $"grad max |diff| {gradDiff:g3}");
+            Report("ROIAlignV2 p2-p5, forward + backward", fwdBwdMs, tv, "roi_fwd_bwd", $"grad max |diff| {gradDiff:g3}");
             return 0;
         }
         finally
@@ -167,22 +168,41 @@ internal static class OpsBenchmark
     private static double Normal(Random rng) =>
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
-    private static double Median(Action run, int warmup, int reps)
+    /// <summary>Median wall time and median process CPU time (all threads), in ms.</summary>
+    private static (double Wall, double Cpu) Median(Action run, int warmup, int reps)
     {
         for (int i = 0; i < warmup; i++) run();
-        var times = new double[reps];
+        var wall = new double[reps];
+        var cpu = new double[reps];
         for (int i = 0; i < reps; i++)
         {
+            var c0 = CpuTime();
             var sw = Stopwatch.StartNew();
             run();
-            times[i] = sw.Elapsed.TotalMilliseconds;
+            wall[i] = sw.Elapsed.TotalMilliseconds;
+            cpu[i] = (CpuTime() - c0).TotalMilliseconds;
         }
-        Array.Sort(times);
-        return reps % 2 == 1 ? times[reps / 2] : (times[reps / 2 - 1] + times[reps / 2]) / 2;
+        return (MedianOf(wall), MedianOf(cpu));
     }
 
-    private static void Report(string name, double ours, double tv, string check) =>
-        Console.WriteLine($"{name,-44} {ours,10:F1} {tv,10:F1} {tv / ours,7:F1}x  {check}");
+    private static TimeSpan CpuTime()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime;
+    }
+
+    private static double MedianOf(double[] values)
+    {
+        Array.Sort(values);
+        int n = values.Length;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    }
+
+    private static void Report(string name, (double Wall, double Cpu) ours, JsonNode tv, string key, string check)
+    {
+        double tvWall = tv[key + "_ms"]!.GetValue<double>(), tvCpu = tv[key + "_cpu_ms"]!.GetValue<double>();
+        Console.WriteLine($"{name,-42} {ours.Wall,9:F1} {tvWall,9:F1} {tvWall / ours.Wall,6:F1}x {ours.Cpu,9:F0} {tvCpu,9:F0} {tvCpu / ours.Cpu,6:F1}x  {check}");
+    }
 
     private static bool Same(long[] ours, JsonNode theirs)
     {

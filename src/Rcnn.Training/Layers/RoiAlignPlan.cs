@@ -18,6 +18,16 @@ internal sealed class RoiAlignPlan
     public required int[] Cols { get; init; }
     public required float[] ColWeights { get; init; }
 
+    /// <summary>
+    /// The same column taps as a fixed-width window per pw, for the vector path: <see cref="WindowWidth"/>[pw] is 4 or 8
+    /// (0: the taps span more columns, use the sparse list), the window starts at column <see cref="WindowStart"/>[pw]
+    /// (moved left near the right border so it stays inside the row) and its weights, zero where there is no tap, are
+    /// <see cref="WindowWeights"/>[pw * 8 ..].
+    /// </summary>
+    public required int[] WindowWidth { get; init; }
+    public required int[] WindowStart { get; init; }
+    public required float[] WindowWeights { get; init; }
+
     /// <summary>Builds the plan of one ROI (batch_index, x0, y0, x1, y1), float arithmetic ordered as torchvision's CPU kernel.</summary>
     public static RoiAlignPlan Create(ReadOnlySpan<float> roi, in RoiAlignGeometry g)
     {
@@ -38,12 +48,35 @@ internal sealed class RoiAlignPlan
 
         var (rowStart, rows, rowWeights) = Axis(startH, binH, gridH, g.PooledHeight, g.Height, 1f / count);
         var (colStart, cols, colWeights) = Axis(startW, binW, gridW, g.PooledWidth, g.Width, 1f);
+        var (windowWidth, windowStart, windowWeights) = Windows(colStart, cols, colWeights, g.Width);
         return new RoiAlignPlan
         {
             Batch = (int)roi[0],
             RowStart = rowStart, Rows = rows, RowWeights = rowWeights,
             ColStart = colStart, Cols = cols, ColWeights = colWeights,
+            WindowWidth = windowWidth, WindowStart = windowStart, WindowWeights = windowWeights,
         };
+    }
+
+    private static (int[] Width, int[] Start, float[] Weights) Windows(int[] colStart, int[] cols, float[] colWeights, int width)
+    {
+        int pooled = colStart.Length - 1;
+        var widths = new int[pooled];
+        var starts = new int[pooled];
+        var weights = new float[pooled * 8];
+        for (int p = 0; p < pooled; p++)
+        {
+            int t0 = colStart[p], t1 = colStart[p + 1];
+            if (t1 == t0) continue;
+            int span = cols[t1 - 1] - cols[t0] + 1; // taps are sorted by column
+            int w = span <= 4 && width >= 4 ? 4 : span <= 8 && width >= 8 ? 8 : 0;
+            if (w == 0) continue;
+            int start = Math.Min(cols[t0], width - w);
+            widths[p] = w;
+            starts[p] = start;
+            for (int t = t0; t < t1; t++) weights[p * 8 + cols[t] - start] = colWeights[t];
+        }
+        return (widths, starts, weights);
     }
 
     /// <summary>Sample taps along one axis for every output bin, duplicates merged and zero weights dropped.</summary>

@@ -54,7 +54,7 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
     /// </summary>
     internal static Tensor ApplyLevels(Tensor[] inputs, RoiAlignGeometry[] geometries, Tensor rois, long[]? level)
     {
-        var levels = new RoiAlignOp.Levels(inputs.Select(x => x.shape).ToArray(), geometries, RoiAlignOp.ReadRois(rois), level);
+        var levels = new RoiAlignLevels(inputs.Select(x => x.shape).ToArray(), geometries, RoiAlignOp.ReadRois(rois), level);
         if (is_grad_enabled() && inputs.Any(x => x.requires_grad))
             return RoiAlignFunction.apply(inputs.Cast<object>().Append(levels).ToArray());
         return RoiAlignOp.ForwardLevels(levels, inputs);

@@ -6,7 +6,7 @@ namespace Rcnn.Training.Layers;
 /// <summary>
 /// ROIAlign over one or more feature levels as a TorchSharp custom autograd function: hand-written gradients for
 /// every level's input, none for the ROIs. vars: the level inputs (N, C, H_l, W_l) float32, then an
-/// <see cref="RoiAlignOp.Levels"/> describing the ROIs (already split by level, plans computed).
+/// <see cref="RoiAlignLevels"/> describing the ROIs (already split by level, plans computed).
 /// </summary>
 internal sealed class RoiAlignFunction : autograd.SingleTensorFunction<RoiAlignFunction>
 {
@@ -16,7 +16,7 @@ internal sealed class RoiAlignFunction : autograd.SingleTensorFunction<RoiAlignF
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var levels = (RoiAlignOp.Levels)vars[^1];
+        var levels = (RoiAlignLevels)vars[^1];
         ctx.save_data(LevelsKey, levels);
         var inputs = vars.Take(vars.Length - 1).Cast<Tensor>().ToArray();
         return RoiAlignOp.ForwardLevels(levels, inputs);
@@ -24,7 +24,7 @@ internal sealed class RoiAlignFunction : autograd.SingleTensorFunction<RoiAlignF
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
-        var levels = (RoiAlignOp.Levels)ctx.get_data(LevelsKey);
+        var levels = (RoiAlignLevels)ctx.get_data(LevelsKey);
         var grads = new List<Tensor>();
         int count = levels.InputShapes.Length;
         for (int l = 0; l < count; l++)

@@ -85,10 +85,10 @@ internal sealed class RoiAlignPlan
         var starts = new int[pooled + 1];
         var index = new List<int>(pooled * 4);
         var weight = new List<float>(pooled * 4);
-        var taps = new SortedDictionary<int, float>();
         for (int p = 0; p < pooled; p++)
         {
-            taps.Clear();
+            int first = index.Count;
+            starts[p] = first;
             for (int i = 0; i < grid; i++)
             {
                 float v = start + p * bin + (i + .5f) * bin / grid;
@@ -105,23 +105,38 @@ internal sealed class RoiAlignPlan
                     high = low + 1;
                 }
                 float l = v - low, h = 1f - l;
-                Add(taps, low, h);
-                Add(taps, high, l);
+                Add(index, weight, first, low, h);
+                Add(index, weight, first, high, l);
             }
-            starts[p] = index.Count;
-            foreach (var (at, w) in taps)
+            // Scale, and drop taps whose weights sum to exactly zero (e.g. the clamped high neighbour).
+            int kept = first;
+            for (int t = first; t < index.Count; t++)
             {
-                if (w == 0f) continue;
-                index.Add(at);
-                weight.Add(w * factor);
+                if (weight[t] == 0f) continue;
+                index[kept] = index[t];
+                weight[kept++] = weight[t] * factor;
             }
+            index.RemoveRange(kept, index.Count - kept);
+            weight.RemoveRange(kept, weight.Count - kept);
         }
         starts[pooled] = index.Count;
         return (starts, index.ToArray(), weight.ToArray());
     }
 
-    private static void Add(SortedDictionary<int, float> taps, int at, float w) =>
-        taps[at] = taps.TryGetValue(at, out var old) ? old + w : w;
+    /// <summary>Adds a tap to the bin's entries [first, end), kept sorted by index. Samples advance along the axis, so
+    /// the new index is almost always at or just before the end: the backward scan is short.</summary>
+    private static void Add(List<int> index, List<float> weight, int first, int at, float w)
+    {
+        int j = index.Count - 1;
+        while (j >= first && index[j] > at) j--;
+        if (j >= first && index[j] == at)
+        {
+            weight[j] += w;
+            return;
+        }
+        index.Insert(j + 1, at);
+        weight.Insert(j + 1, w);
+    }
 }
 
 /// <summary>The shape-level parameters of one ROIAlign call.</summary>

@@ -51,10 +51,11 @@ internal static unsafe class RoiAlignOp
 
     public static Tensor BackwardLevel(Tensor gradOutput, RoiAlignPlan[] plans, int[]? rows, long[] inputShape, RoiAlignGeometry g)
     {
-        var gradInput = zeros(inputShape, ScalarType.Float32);
-        if (plans.Length == 0 || gradInput.numel() == 0) return gradInput;
+        if (plans.Length == 0 || inputShape.Aggregate(1L, (a, b) => a * b) == 0) return zeros(inputShape, ScalarType.Float32);
+        var gradInput = empty(inputShape, ScalarType.Float32); // zeroed plane by plane inside the kernel
         using var go = gradOutput.to(ScalarType.Float32, CPU).contiguous();
-        RoiAlignKernel.Backward(CpuTensorData.Pointer<float>(go), CpuTensorData.Pointer<float>(gradInput), plans, rows, (int)inputShape[1], g);
+        RoiAlignKernel.Backward(CpuTensorData.Pointer<float>(go), CpuTensorData.Pointer<float>(gradInput), plans, rows,
+            (int)inputShape[0], (int)inputShape[1], g);
         return gradInput;
     }
 

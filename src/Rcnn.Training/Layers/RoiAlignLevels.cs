@@ -15,10 +15,12 @@ internal sealed class RoiAlignLevels
             if (inputShapes[l][0] != inputShapes[0][0] || inputShapes[l][1] != inputShapes[0][1])
                 throw new ArgumentException($"All levels need the same batch size and channels: level {l} is " +
                     $"[{string.Join(", ", inputShapes[l])}], level 0 [{string.Join(", ", inputShapes[0])}].", "inputs");
+        // A level outside [0, levels) leaves the ROI's output zero, as detectron2's pooler does for boxes whose level
+        // formula gives NaN (negative area): no level matches them, so index_put_ never writes their rows.
         if (level != null)
             for (int k = 0; k < RoiCount; k++)
                 if (level[k] < 0 || level[k] >= inputShapes.Length)
-                    throw new ArgumentException($"ROI {k} is assigned to level {level[k]}, outside [0, {inputShapes.Length}).", nameof(level));
+                    HasUnassigned = true;
         Plans = new RoiAlignPlan[inputShapes.Length][];
         Rows = new int[inputShapes.Length][];
         for (int l = 0; l < inputShapes.Length; l++)
@@ -33,6 +35,8 @@ internal sealed class RoiAlignLevels
     public long[][] InputShapes { get; }
     public RoiAlignGeometry[] Geometries { get; }
     public int RoiCount { get; }
+    /// <summary>Some ROI belongs to no level (its output stays zero).</summary>
+    public bool HasUnassigned { get; }
     public RoiAlignPlan[][] Plans { get; }
     /// <summary>Per level, the output rows (ROI indices) its plans write.</summary>
     public int[][] Rows { get; }

@@ -30,9 +30,9 @@ internal static unsafe class RoiAlignOp
     {
         long channels = levels.InputShapes[0][1];
         var g0 = levels.Geometries[0];
-        // Every element is written below (each ROI belongs to exactly one level), so no zero fill is needed.
+        // When every ROI belongs to a level, every element is written below, so no zero fill is needed.
         var shape = new long[] { levels.RoiCount, channels, g0.PooledHeight, g0.PooledWidth };
-        var output = levels.RoiCount == 0 || channels == 0 ? zeros(shape, ScalarType.Float32) : empty(shape, ScalarType.Float32);
+        var output = levels.RoiCount == 0 || channels == 0 || levels.HasUnassigned ? zeros(shape, ScalarType.Float32) : empty(shape, ScalarType.Float32);
         for (int l = 0; l < inputs.Count; l++)
         {
             if (levels.Plans[l].Length == 0) continue;

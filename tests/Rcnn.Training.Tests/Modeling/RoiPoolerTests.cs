@@ -45,6 +45,20 @@ public class RoiPoolerTests
     }
 
     [TestMethod]
+    public void BoxWithNegativeAreaPoolsToZeroLikeDetectron2()
+    {
+        // x1 < x0 gives a negative area, so sqrt -> NaN and no level matches: detectron2 leaves that row of the output
+        // zero. The other box (side 40, level p2) is pooled normally.
+        manual_seed(9);
+        var features = new[] { randn(1, 2, 16, 16), randn(1, 2, 8, 8) };
+        var boxes = new Boxes(tensor(new[] { 30f, 10f, 20f, 40f, 10f, 10f, 50f, 50f }).reshape(-1, 4));
+        var output = new RoiPooler(7, new[] { 1 / 4.0, 1 / 8.0 }, 0, "ROIAlignV2").Forward(features, new[] { boxes });
+        Assert.AreEqual(0f, output[0].abs().sum().item<float>());
+        var expected = RoiAlign.Apply(features[0], tensor(new[] { 0f, 10f, 10f, 50f, 50f }).reshape(1, 5), (7, 7), 0.25, 0, true);
+        Assert.AreEqual(0f, (output[1] - expected[0]).abs().max().item<float>());
+    }
+
+    [TestMethod]
     public void MatchesTheLevelFormulaWithTorchvisionRoiAlign()
     {
         using var doc = OpsFixture.Load("pooler");

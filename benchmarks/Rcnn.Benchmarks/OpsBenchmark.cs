@@ -98,6 +98,9 @@ internal static class OpsBenchmark
             for (int i = 0; i < leaves.Length; i++)
                 gradDiff = Math.Max(gradDiff, MaxDiff(leaves[i].grad!, ReadFloats(Path.Combine(dir, $"tv_grad_p{i + 2}.f32"))));
             Report("ROIAlignV2 p2-p5, forward + backward", fwdBwdMs, tv, "roi_fwd_bwd", $"grad max |diff| {gradDiff:g3}");
+            if (Environment.GetEnvironmentVariable("THP_MEM_ALLOC_ENABLE") != "1")
+                Console.WriteLine("\nNote: fresh multi-MB tensors cost page faults that dominate the ROIAlign rows on VMs; libtorch 2.x " +
+                                  "(ours, not torch 1.13) backs them with huge pages when run with THP_MEM_ALLOC_ENABLE=1.");
             return 0;
         }
         finally

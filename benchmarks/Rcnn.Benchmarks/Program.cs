@@ -1,5 +1,8 @@
 // Benchmarks: `dotnet run -c Release --project benchmarks/Rcnn.Benchmarks -- <name>`; no name lists them.
-var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase);
+var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["ops"] = Rcnn.Benchmarks.OpsBenchmark.Run,
+};
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {

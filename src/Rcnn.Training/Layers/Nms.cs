@@ -11,14 +11,14 @@ namespace Rcnn.Training.Layers;
 /// </summary>
 public static class Nms
 {
-    /// <summary>Kept indices (int64, CPU), by decreasing score.</summary>
+    /// <summary>Kept indices (int64, on the boxes' device; computed on the CPU), by decreasing score.</summary>
     public static Tensor Apply(Tensor boxes, Tensor scores, double iouThreshold)
     {
         int n = Validate(boxes, scores, iouThreshold);
         var (box, score) = ReadInputs(boxes, scores, n);
         var all = new int[n];
         for (int i = 0; i < n; i++) all[i] = i;
-        return ToTensor(NmsKernel.Run(box, score, all, iouThreshold));
+        return ToTensor(NmsKernel.Run(box, score, all, iouThreshold), boxes.device);
     }
 
     /// <summary>
@@ -53,7 +53,7 @@ public static class Nms
 
         var all = kept.SelectMany(k => k).ToArray();
         Array.Sort(all); // the final order is by score, ties by index: sort the union by index first, then stably by score
-        return ToTensor(NmsKernel.OrderByScore(score, all));
+        return ToTensor(NmsKernel.OrderByScore(score, all), boxes.device);
     }
 
     private static int Validate(Tensor boxes, Tensor scores, double iouThreshold)
@@ -77,10 +77,11 @@ public static class Nms
         return (b.data<float>().ToArray(), s.data<float>().ToArray());
     }
 
-    private static Tensor ToTensor(int[] indices)
+    private static Tensor ToTensor(int[] indices, Device device)
     {
         var longs = new long[indices.Length];
         for (int i = 0; i < longs.Length; i++) longs[i] = indices[i];
-        return tensor(longs, ScalarType.Int64);
+        var result = tensor(longs, ScalarType.Int64);
+        return device.type == DeviceType.CPU ? result : result.to(device);
     }
 }

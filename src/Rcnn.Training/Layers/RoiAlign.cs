@@ -45,8 +45,18 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
         RoiAlignOp.Validate(input, rois, outputSize.Height, outputSize.Width, spatialScale, samplingRatio);
         var geometry = new RoiAlignGeometry((int)input.shape[2], (int)input.shape[3], outputSize.Height, outputSize.Width,
             spatialScale, samplingRatio, aligned);
-        if (input.requires_grad && is_grad_enabled())
-            return RoiAlignFunction.apply(input, rois.detach(), geometry);
-        return RoiAlignOp.Forward(input, rois, geometry).Output;
+        return ApplyLevels(new[] { input }, new[] { geometry }, rois, null);
+    }
+
+    /// <summary>
+    /// ROIs pooled from several levels into one (K, C, outH, outW) output: ROI k from <paramref name="inputs"/>[level[k]]
+    /// (all from level 0 when <paramref name="level"/> is null). Differentiable with respect to every input.
+    /// </summary>
+    internal static Tensor ApplyLevels(Tensor[] inputs, RoiAlignGeometry[] geometries, Tensor rois, long[]? level)
+    {
+        var levels = new RoiAlignLevels(inputs.Select(x => x.shape).ToArray(), geometries, RoiAlignOp.ReadRois(rois), level);
+        if (is_grad_enabled() && inputs.Any(x => x.requires_grad))
+            return RoiAlignFunction.apply(inputs.Cast<object>().Append(levels).ToArray());
+        return RoiAlignOp.ForwardLevels(levels, inputs);
     }
 }

@@ -3,32 +3,33 @@ using static TorchSharp.torch;
 
 namespace Rcnn.Training.Layers;
 
-/// <summary>ROIAlign as a TorchSharp custom autograd function: hand-written input gradient, none for the ROIs.</summary>
+/// <summary>
+/// ROIAlign over one or more feature levels as a TorchSharp custom autograd function: hand-written gradients for
+/// every level's input, none for the ROIs. vars: the level inputs (N, C, H_l, W_l) float32, then an
+/// <see cref="RoiAlignLevels"/> describing the ROIs (already split by level, plans computed).
+/// </summary>
 internal sealed class RoiAlignFunction : autograd.SingleTensorFunction<RoiAlignFunction>
 {
-    private const string PlansKey = "plans", GeometryKey = "geometry", InputShapeKey = "inputShape";
+    private const string LevelsKey = "levels";
 
     public override string Name => "RoiAlignBackward";
 
-    /// <summary>vars: input (N,C,H,W) float32, rois (K,5) float32 contiguous, <see cref="RoiAlignGeometry"/>.</summary>
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var input = (Tensor)vars[0];
-        var rois = (Tensor)vars[1];
-        var geometry = (RoiAlignGeometry)vars[2];
-        var (output, plans) = RoiAlignOp.Forward(input, rois, geometry);
-        ctx.save_data(PlansKey, plans);
-        ctx.save_data(GeometryKey, geometry);
-        ctx.save_data(InputShapeKey, input.shape);
-        return output;
+        var levels = (RoiAlignLevels)vars[^1];
+        ctx.save_data(LevelsKey, levels);
+        var inputs = vars.Take(vars.Length - 1).Cast<Tensor>().ToArray();
+        return RoiAlignOp.ForwardLevels(levels, inputs);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
-        var plans = (RoiAlignPlan[])ctx.get_data(PlansKey);
-        var geometry = (RoiAlignGeometry)ctx.get_data(GeometryKey);
-        var shape = (long[])ctx.get_data(InputShapeKey);
-        var gradInput = RoiAlignOp.Backward(gradOutput, plans, shape, geometry);
-        return new List<Tensor> { gradInput, null!, null! };
+        var levels = (RoiAlignLevels)ctx.get_data(LevelsKey);
+        var grads = new List<Tensor>();
+        int count = levels.InputShapes.Length;
+        for (int l = 0; l < count; l++)
+            grads.Add(RoiAlignOp.BackwardLevel(gradOutput, levels.Plans[l], count == 1 ? null : levels.Rows[l], levels.InputShapes[l], levels.Geometries[l]));
+        grads.Add(null!); // the Levels argument
+        return grads;
     }
 }

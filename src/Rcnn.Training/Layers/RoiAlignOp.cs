@@ -26,44 +26,43 @@ internal static unsafe class RoiAlignOp
             throw new ArgumentException($"input is too large for this kernel: shape {CpuTensorData.Shape(input)}.", nameof(input));
     }
 
-    public static (Tensor Output, RoiAlignPlan[] Plans) Forward(Tensor input, Tensor rois, RoiAlignGeometry g)
+    public static Tensor ForwardLevels(RoiAlignLevels levels, IReadOnlyList<Tensor> inputs)
     {
-        long n = input.shape[0], channels = input.shape[1];
-        int k = (int)rois.shape[0];
-        var plans = MakePlans(rois, n, g);
-        var output = zeros(new long[] { k, channels, g.PooledHeight, g.PooledWidth }, ScalarType.Float32);
-        if (k == 0 || channels == 0 || input.numel() == 0) return (output, plans);
-        using var x = input.contiguous();
-        RoiAlignKernel.Forward(CpuTensorData.Pointer<float>(x), CpuTensorData.Pointer<float>(output), plans, (int)channels, g);
-        return (output, plans);
+        long channels = levels.InputShapes[0][1];
+        var g0 = levels.Geometries[0];
+        // When every ROI belongs to a level, every element is written below, so no zero fill is needed.
+        var shape = new long[] { levels.RoiCount, channels, g0.PooledHeight, g0.PooledWidth };
+        var output = levels.RoiCount == 0 || channels == 0 || levels.HasUnassigned ? zeros(shape, ScalarType.Float32) : empty(shape, ScalarType.Float32);
+        for (int l = 0; l < inputs.Count; l++)
+        {
+            if (levels.Plans[l].Length == 0) continue;
+            using var x = inputs[l].contiguous();
+            if (x.numel() == 0)
+            {
+                // An empty map (H or W = 0): nothing to sample, these rows stay zero.
+                foreach (int row in levels.Rows[l]) output[row].zero_();
+                continue;
+            }
+            RoiAlignKernel.Forward(CpuTensorData.Pointer<float>(x), CpuTensorData.Pointer<float>(output), levels.Plans[l],
+                inputs.Count == 1 ? null : levels.Rows[l], (int)channels, levels.Geometries[l]);
+        }
+        return output;
     }
 
-    public static Tensor Backward(Tensor gradOutput, RoiAlignPlan[] plans, long[] inputShape, RoiAlignGeometry g)
+    public static Tensor BackwardLevel(Tensor gradOutput, RoiAlignPlan[] plans, int[]? rows, long[] inputShape, RoiAlignGeometry g)
     {
-        var gradInput = zeros(inputShape, ScalarType.Float32);
-        if (plans.Length == 0 || gradInput.numel() == 0) return gradInput;
+        if (plans.Length == 0 || inputShape.Aggregate(1L, (a, b) => a * b) == 0) return zeros(inputShape, ScalarType.Float32);
+        var gradInput = empty(inputShape, ScalarType.Float32); // zeroed plane by plane inside the kernel
         using var go = gradOutput.to(ScalarType.Float32, CPU).contiguous();
-        RoiAlignKernel.Backward(CpuTensorData.Pointer<float>(go), CpuTensorData.Pointer<float>(gradInput), plans, (int)inputShape[1], g);
+        RoiAlignKernel.Backward(CpuTensorData.Pointer<float>(go), CpuTensorData.Pointer<float>(gradInput), plans, rows,
+            (int)inputShape[0], (int)inputShape[1], g);
         return gradInput;
     }
 
-    private static RoiAlignPlan[] MakePlans(Tensor rois, long batch, RoiAlignGeometry g)
+    public static float[] ReadRois(Tensor rois)
     {
-        int k = (int)rois.shape[0];
-        var plans = new RoiAlignPlan[k];
-        if (k == 0) return plans;
+        if (rois.shape[0] == 0) return Array.Empty<float>();
         using var r = CpuTensorData.Float32(rois);
-        float[] data = r.data<float>().ToArray();
-        for (int i = 0; i < k; i++)
-        {
-            float b = data[i * 5];
-            if (!(b >= 0) || (long)b >= batch)
-                throw new ArgumentException($"rois[{i}] has batch index {b}, outside [0, {batch}).", nameof(rois));
-        }
-        if (k >= 64)
-            Parallel.For(0, k, i => plans[i] = RoiAlignPlan.Create(data.AsSpan(i * 5, 5), g));
-        else
-            for (int i = 0; i < k; i++) plans[i] = RoiAlignPlan.Create(data.AsSpan(i * 5, 5), g);
-        return plans;
+        return r.data<float>().ToArray();
     }
 }

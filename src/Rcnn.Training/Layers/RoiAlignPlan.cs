@@ -18,6 +18,16 @@ internal sealed class RoiAlignPlan
     public required int[] Cols { get; init; }
     public required float[] ColWeights { get; init; }
 
+    /// <summary>
+    /// The same column taps as a fixed-width window per pw, for the vector path: <see cref="WindowWidth"/>[pw] is 4 or 8
+    /// (0: the taps span more columns, use the sparse list), the window starts at column <see cref="WindowStart"/>[pw]
+    /// (moved left near the right border so it stays inside the row) and its weights, zero where there is no tap, are
+    /// <see cref="WindowWeights"/>[pw * 8 ..].
+    /// </summary>
+    public required int[] WindowWidth { get; init; }
+    public required int[] WindowStart { get; init; }
+    public required float[] WindowWeights { get; init; }
+
     /// <summary>Builds the plan of one ROI (batch_index, x0, y0, x1, y1), float arithmetic ordered as torchvision's CPU kernel.</summary>
     public static RoiAlignPlan Create(ReadOnlySpan<float> roi, in RoiAlignGeometry g)
     {
@@ -38,12 +48,35 @@ internal sealed class RoiAlignPlan
 
         var (rowStart, rows, rowWeights) = Axis(startH, binH, gridH, g.PooledHeight, g.Height, 1f / count);
         var (colStart, cols, colWeights) = Axis(startW, binW, gridW, g.PooledWidth, g.Width, 1f);
+        var (windowWidth, windowStart, windowWeights) = Windows(colStart, cols, colWeights, g.Width);
         return new RoiAlignPlan
         {
             Batch = (int)roi[0],
             RowStart = rowStart, Rows = rows, RowWeights = rowWeights,
             ColStart = colStart, Cols = cols, ColWeights = colWeights,
+            WindowWidth = windowWidth, WindowStart = windowStart, WindowWeights = windowWeights,
         };
+    }
+
+    private static (int[] Width, int[] Start, float[] Weights) Windows(int[] colStart, int[] cols, float[] colWeights, int width)
+    {
+        int pooled = colStart.Length - 1;
+        var widths = new int[pooled];
+        var starts = new int[pooled];
+        var weights = new float[pooled * 8];
+        for (int p = 0; p < pooled; p++)
+        {
+            int t0 = colStart[p], t1 = colStart[p + 1];
+            if (t1 == t0) continue;
+            int span = cols[t1 - 1] - cols[t0] + 1; // taps are sorted by column
+            int w = span <= 4 && width >= 4 ? 4 : span <= 8 && width >= 8 ? 8 : 0;
+            if (w == 0) continue;
+            int start = Math.Min(cols[t0], width - w);
+            widths[p] = w;
+            starts[p] = start;
+            for (int t = t0; t < t1; t++) weights[p * 8 + cols[t] - start] = colWeights[t];
+        }
+        return (widths, starts, weights);
     }
 
     /// <summary>Sample taps along one axis for every output bin, duplicates merged and zero weights dropped.</summary>
@@ -52,10 +85,10 @@ internal sealed class RoiAlignPlan
         var starts = new int[pooled + 1];
         var index = new List<int>(pooled * 4);
         var weight = new List<float>(pooled * 4);
-        var taps = new SortedDictionary<int, float>();
         for (int p = 0; p < pooled; p++)
         {
-            taps.Clear();
+            int first = index.Count;
+            starts[p] = first;
             for (int i = 0; i < grid; i++)
             {
                 float v = start + p * bin + (i + .5f) * bin / grid;
@@ -72,23 +105,38 @@ internal sealed class RoiAlignPlan
                     high = low + 1;
                 }
                 float l = v - low, h = 1f - l;
-                Add(taps, low, h);
-                Add(taps, high, l);
+                Add(index, weight, first, low, h);
+                Add(index, weight, first, high, l);
             }
-            starts[p] = index.Count;
-            foreach (var (at, w) in taps)
+            // Scale, and drop taps whose weights sum to exactly zero (e.g. the clamped high neighbour).
+            int kept = first;
+            for (int t = first; t < index.Count; t++)
             {
-                if (w == 0f) continue;
-                index.Add(at);
-                weight.Add(w * factor);
+                if (weight[t] == 0f) continue;
+                index[kept] = index[t];
+                weight[kept++] = weight[t] * factor;
             }
+            index.RemoveRange(kept, index.Count - kept);
+            weight.RemoveRange(kept, weight.Count - kept);
         }
         starts[pooled] = index.Count;
         return (starts, index.ToArray(), weight.ToArray());
     }
 
-    private static void Add(SortedDictionary<int, float> taps, int at, float w) =>
-        taps[at] = taps.TryGetValue(at, out var old) ? old + w : w;
+    /// <summary>Adds a tap to the bin's entries [first, end), kept sorted by index. Samples advance along the axis, so
+    /// the new index is almost always at or just before the end: the backward scan is short.</summary>
+    private static void Add(List<int> index, List<float> weight, int first, int at, float w)
+    {
+        int j = index.Count - 1;
+        while (j >= first && index[j] > at) j--;
+        if (j >= first && index[j] == at)
+        {
+            weight[j] += w;
+            return;
+        }
+        index.Insert(j + 1, at);
+        weight.Insert(j + 1, w);
+    }
 }
 
 /// <summary>The shape-level parameters of one ROIAlign call.</summary>

@@ -66,15 +66,18 @@ public sealed class RoiPooler : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<B
         if (_levelPoolers.Length == 1)
             return _levelPoolers[0].call(features[0], rois);
 
-        var levels = AssignBoxesToLevels(boxLists, MinLevel, MaxLevel, CanonicalBoxSize, CanonicalLevel);
-        var output = zeros(new long[] { rois.shape[0], channels, OutputSize, OutputSize }, features[0].dtype, features[0].device);
-        for (int level = 0; level < _levelPoolers.Length; level++)
+        // detectron2 pools each level separately and scatters the results back with index_put_; writing every level
+        // straight into one output (and back-propagating straight into each level) gives the same values faster.
+        var levels = AssignBoxesToLevels(boxLists, MinLevel, MaxLevel, CanonicalBoxSize, CanonicalLevel).data<long>().ToArray();
+        var geometries = new RoiAlignGeometry[_levelPoolers.Length];
+        for (int l = 0; l < _levelPoolers.Length; l++)
         {
-            var inds = nonzero(levels.eq(level)).view(-1);
-            if (inds.shape[0] == 0) continue;
-            output = output.index_put_(_levelPoolers[level].call(features[level], rois.index_select(0, inds)), inds);
+            var p = _levelPoolers[l];
+            RoiAlignOp.Validate(features[l], rois, OutputSize, OutputSize, p.SpatialScale, p.SamplingRatio);
+            geometries[l] = new RoiAlignGeometry((int)features[l].shape[2], (int)features[l].shape[3], OutputSize, OutputSize,
+                p.SpatialScale, p.SamplingRatio, p.Aligned);
         }
-        return output;
+        return RoiAlign.ApplyLevels(features.ToArray(), geometries, rois, levels);
     }
 
     /// <summary>

@@ -23,6 +23,16 @@ public class NmsTests
     }
 
     [TestMethod]
+    public void FloatIouIsComparedWithTheDoubleThreshold()
+    {
+        // IoU = 10 / 100 computed in float is the float nearest 0.1, 0.100000001490116..., which is above the double
+        // 0.1 (so torchvision suppresses) but not above the same float widened to double (so it keeps both).
+        var boxes = Boxes(0, 0, 10, 10, 0, 0, 10, 1);
+        CollectionAssert.AreEqual(new long[] { 0 }, Run(boxes, new[] { 0.9f, 0.8f }, 0.1));
+        CollectionAssert.AreEqual(new long[] { 0, 1 }, Run(boxes, new[] { 0.9f, 0.8f }, (double)0.1f));
+    }
+
+    [TestMethod]
     public void EqualScoresKeepTheLowerIndexFirst()
     {
         // Disjoint boxes with equal scores come back in index order; of two identical boxes the lower index survives.

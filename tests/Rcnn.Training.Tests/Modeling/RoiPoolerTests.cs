@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using Rcnn.Training.Modeling;
 using Rcnn.Training.Structures;
 using Rcnn.Training.Tests.Layers;
@@ -44,6 +45,20 @@ public class RoiPoolerTests
     }
 
     [TestMethod]
+    public void BoxWithNegativeAreaPoolsToZeroLikeDetectron2()
+    {
+        // x1 < x0 gives a negative area, so sqrt -> NaN and no level matches: detectron2 leaves that row of the output
+        // zero. The other box (side 40, level p2) is pooled normally.
+        manual_seed(9);
+        var features = new[] { randn(1, 2, 16, 16), randn(1, 2, 8, 8) };
+        var boxes = new Boxes(tensor(new[] { 30f, 10f, 20f, 40f, 10f, 10f, 50f, 50f }).reshape(-1, 4));
+        var output = new RoiPooler(7, new[] { 1 / 4.0, 1 / 8.0 }, 0, "ROIAlignV2").Forward(features, new[] { boxes });
+        Assert.AreEqual(0f, output[0].abs().sum().item<float>());
+        var expected = RoiAlign.Apply(features[0], tensor(new[] { 0f, 10f, 10f, 50f, 50f }).reshape(1, 5), (7, 7), 0.25, 0, true);
+        Assert.AreEqual(0f, (output[1] - expected[0]).abs().max().item<float>());
+    }
+
+    [TestMethod]
     public void MatchesTheLevelFormulaWithTorchvisionRoiAlign()
     {
         using var doc = OpsFixture.Load("pooler");
@@ -75,16 +90,35 @@ public class RoiPoolerTests
     }
 
     [TestMethod]
-    public void GradientFlowsToEveryLevelUsed()
+    public void GradientOfEachLevelMatchesPoolingItsOwnBoxesAlone()
     {
-        // Each box's gradient lands only on the level it was assigned to: sizes 40 and 300 with canonical 224 go to
-        // p2 (level 0) and p4 (level 2); p3 gets nothing.
-        var features = new[] { randn(1, 2, 32, 32).requires_grad_(true), randn(1, 2, 16, 16).requires_grad_(true), randn(1, 2, 8, 8).requires_grad_(true) };
-        var boxes = new Boxes(tensor(new[] { 10f, 10f, 50f, 50f, 0f, 0f, 300f, 300f }).reshape(-1, 4));
-        var pooler = new RoiPooler(7, new[] { 1 / 4.0, 1 / 8.0, 1 / 16.0 }, 0, "ROIAlignV2");
-        pooler.Forward(features, new[] { boxes }).sum().backward();
-        Assert.IsGreaterThan(0f, features[0].grad!.abs().sum().item<float>());
-        Assert.IsNull(features[1].grad);
-        Assert.IsGreaterThan(0f, features[2].grad!.abs().sum().item<float>());
+        // Sides 40, 60 and 300 with canonical 224 go to p2, p2 and p4; p3 gets no box, so a zero gradient. Each level's
+        // gradient must equal the one of a plain single-level RoiAlign over just its boxes (checked against torchvision
+        // by RoiAlignTests), with the same output weights.
+        manual_seed(5);
+        var maps = new[] { randn(1, 2, 32, 32), randn(1, 2, 16, 16), randn(1, 2, 8, 8) };
+        var boxes = tensor(new[] { 10f, 10f, 50f, 50f, 0f, 0f, 300f, 300f, 30f, 20f, 90f, 80f }).reshape(-1, 4);
+        var weights = randn(3, 2, 7, 7);
+        var scales = new[] { 1 / 4.0, 1 / 8.0, 1 / 16.0 };
+        var leaves = maps.Select(m => m.clone().requires_grad_(true)).ToArray();
+        (new RoiPooler(7, scales, 0, "ROIAlignV2").Forward(leaves, new[] { new Boxes(boxes) }) * weights).sum().backward();
+
+        var assigned = new[] { new long[] { 0, 2 }, Array.Empty<long>(), new long[] { 1 } };
+        for (int level = 0; level < 3; level++)
+        {
+            var x = maps[level].clone().requires_grad_(true);
+            var rows = tensor(assigned[level]);
+            var rois = cat(new[] { zeros(assigned[level].Length, 1), boxes.index_select(0, rows) }, 1);
+            var expectedGrad = zeros_like(x);
+            if (assigned[level].Length > 0)
+            {
+                (RoiAlign.Apply(x, rois, (7, 7), scales[level], 0, true) * weights.index_select(0, rows)).sum().backward();
+                expectedGrad = x.grad!;
+            }
+            var actual = leaves[level].grad ?? zeros_like(x);
+            Assert.IsLessThanOrEqualTo(1e-5f, (actual - expectedGrad).abs().max().item<float>(), $"level {level}");
+        }
+        Assert.AreEqual(0f, leaves[1].grad?.abs().sum().item<float>() ?? 0f);
+        Assert.IsGreaterThan(0f, leaves[2].grad!.abs().sum().item<float>());
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Rcnn.Training.Data.Transforms;
 using Rcnn.Training.Structures;
 using TorchSharp;
@@ -68,18 +69,21 @@ public sealed class DatasetMapper : IDatasetMapper
         return instances;
     }
 
-    /// <summary>HWC bytes to a (3, H, W) float32 tensor, values kept in 0..255.</summary>
+    /// <summary>HWC bytes to a (3, H, W) float32 tensor, values kept in 0..255, written straight into native storage.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Tensor ToChwTensor(ImageBuffer image)
     {
         int plane = image.Height * image.Width;
-        var chw = new float[3 * plane];
+        var tensor = torch.empty([3, image.Height, image.Width], ScalarType.Float32);
+        // Tensor.bytes is a span over the tensor's own (contiguous, CPU) storage.
+        var chw = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.bytes);
         var d = image.Data;
-        for (int p = 0; p < plane; p++)
+        for (int p = 0, i = 0; p < plane; p++, i += 3)
         {
-            chw[p] = d[3 * p];
-            chw[plane + p] = d[3 * p + 1];
-            chw[2 * plane + p] = d[3 * p + 2];
+            chw[p] = d[i];
+            chw[plane + p] = d[i + 1];
+            chw[2 * plane + p] = d[i + 2];
         }
-        return torch.tensor(chw, [3, image.Height, image.Width]);
+        return tensor;
     }
 }

@@ -100,7 +100,16 @@ public sealed class DetectionDataLoader : IDisposable
             if (!_isTrain || !_grouping)
             {
                 var batch = new List<MappedSample>(BatchSize);
-                while (batch.Count < BatchSize && TakeNext(cancellationToken) is { } s) batch.Add(s);
+                try
+                {
+                    while (batch.Count < BatchSize && TakeNext(cancellationToken) is { } s) batch.Add(s);
+                }
+                catch
+                {
+                    // The caller never sees a partial batch, so it could not dispose it.
+                    foreach (var s in batch) s.Dispose();
+                    throw;
+                }
                 return batch.Count > 0 ? batch : null;
             }
             while (true)

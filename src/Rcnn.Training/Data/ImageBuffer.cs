@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Rcnn.Training.Data;
 
 /// <summary>An 8-bit image, height x width x 3 interleaved (HWC), channels in <see cref="Format"/> order.</summary>
@@ -25,6 +26,7 @@ public sealed class ImageBuffer
     public byte this[int y, int x, int c] => Data[((long)y * Width + x) * 3 + c];
 
     /// <summary>This image with its channels in <paramref name="format"/> order (itself when already so).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ImageBuffer ToFormat(string format)
     {
         if (format == Format) return this;

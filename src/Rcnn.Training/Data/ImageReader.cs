@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SkiaSharp;
 
 namespace Rcnn.Training.Data;
@@ -8,6 +9,7 @@ namespace Rcnn.Training.Data;
 /// </summary>
 public static class ImageReader
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ImageBuffer Read(string fileName, string format = "BGR")
     {
         if (!File.Exists(fileName)) throw new DatasetException(fileName, "image file not found.");

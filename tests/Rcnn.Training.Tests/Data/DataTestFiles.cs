@@ -23,9 +23,11 @@ internal static class DataTestFiles
     public static byte[] Encode(int width, int height, Func<int, int, SKColor> color, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
     {
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var pixels = new SKColor[width * height];
         for (int y = 0; y < height; y++)
         for (int x = 0; x < width; x++)
-            bitmap.SetPixel(x, y, color(x, y));
+            pixels[y * width + x] = color(x, y);
+        bitmap.Pixels = pixels;
         using var image = SKImage.FromBitmap(bitmap);
         using var data = image.Encode(format, 95);
         return data.ToArray();

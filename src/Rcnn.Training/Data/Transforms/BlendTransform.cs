@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Rcnn.Training.Data.Transforms;
 
 /// <summary>
@@ -24,6 +25,7 @@ public sealed class BlendTransform : Transform
     public double SrcWeight { get; }
     public double DstWeight { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override ImageBuffer ApplyImage(ImageBuffer image)
     {
         var src = image.Data;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Rcnn.Training.Data.Transforms;
 
 /// <summary>Mirrors left-right; a box [x0, x1] becomes [W - x1, W - x0].</summary>
@@ -5,6 +6,7 @@ public sealed class HFlipTransform(int width) : Transform
 {
     public int Width { get; } = width;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override ImageBuffer ApplyImage(ImageBuffer image)
     {
         if (image.Width != Width) throw new ArgumentException($"HFlipTransform was made for width {Width}, got an image of width {image.Width}.", nameof(image));
@@ -14,8 +16,12 @@ public sealed class HFlipTransform(int width) : Transform
         for (int y = 0; y < image.Height; y++)
         {
             int row = y * w * 3;
-            for (int x = 0; x < w; x++)
-                Buffer.BlockCopy(src, row + (w - 1 - x) * 3, dst, row + x * 3, 3);
+            for (int x = 0, s = row + (w - 1) * 3, d = row; x < w; x++, s -= 3, d += 3)
+            {
+                dst[d] = src[s];
+                dst[d + 1] = src[s + 1];
+                dst[d + 2] = src[s + 2];
+            }
         }
         return new ImageBuffer(dst, image.Height, w, image.Format);
     }

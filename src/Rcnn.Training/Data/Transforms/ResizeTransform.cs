@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Rcnn.Training.Data.Transforms;
 
 /// <summary>
@@ -41,32 +43,64 @@ public sealed class ResizeTransform : Transform
         return (b.X0 * sx, b.Y0 * sy, b.X1 * sx, b.Y1 * sy);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] ResizeAxis(byte[] src, int h, int w, int outSize, bool horizontal)
     {
         int inSize = horizontal ? w : h;
         var (first, count, weights, taps) = Coefficients(inSize, outSize);
-        int oh = horizontal ? h : outSize, ow = horizontal ? outSize : w;
-        var dst = new byte[oh * ow * 3];
-        // Source step between neighbouring taps: one pixel in a row, or one row.
-        int step = horizontal ? 3 : w * 3;
-        for (int y = 0; y < oh; y++)
+        return horizontal ? Horizontal(src, h, w, outSize, first, count, weights, taps) : Vertical(src, w, outSize, first, count, weights, taps);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static byte[] Horizontal(byte[] src, int h, int w, int ow, int[] first, int[] count, double[] weights, int taps)
+    {
+        var dst = new byte[h * ow * 3];
+        for (int y = 0; y < h; y++)
         {
+            int srcRow = y * w * 3, dstRow = y * ow * 3;
             for (int x = 0; x < ow; x++)
             {
-                int o = horizontal ? x : y;
-                int baseIndex = horizontal ? (y * w + first[o]) * 3 : (first[o] * w + x) * 3;
-                for (int c = 0; c < 3; c++)
+                double a0 = 0, a1 = 0, a2 = 0;
+                int s = srcRow + first[x] * 3, wi = x * taps;
+                for (int k = 0; k < count[x]; k++, s += 3)
                 {
-                    double acc = 0;
-                    int s = baseIndex + c;
-                    for (int k = 0; k < count[o]; k++, s += step) acc += weights[o * taps + k] * src[s];
-                    int v = (int)Math.Floor(acc + 0.5);
-                    dst[(y * ow + x) * 3 + c] = (byte)Math.Clamp(v, 0, 255);
+                    double wk = weights[wi + k];
+                    a0 += wk * src[s];
+                    a1 += wk * src[s + 1];
+                    a2 += wk * src[s + 2];
                 }
+                int d = dstRow + x * 3;
+                dst[d] = ToByte(a0);
+                dst[d + 1] = ToByte(a1);
+                dst[d + 2] = ToByte(a2);
             }
         }
         return dst;
     }
+
+    // Row by row, so every tap reads a whole source row sequentially.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static byte[] Vertical(byte[] src, int w, int oh, int[] first, int[] count, double[] weights, int taps)
+    {
+        int rowLen = w * 3;
+        var dst = new byte[oh * rowLen];
+        var acc = new double[rowLen];
+        for (int y = 0; y < oh; y++)
+        {
+            Array.Clear(acc);
+            for (int k = 0; k < count[y]; k++)
+            {
+                double wk = weights[y * taps + k];
+                int s = (first[y] + k) * rowLen;
+                for (int i = 0; i < rowLen; i++) acc[i] += wk * src[s + i];
+            }
+            int d = y * rowLen;
+            for (int i = 0; i < rowLen; i++) dst[d + i] = ToByte(acc[i]);
+        }
+        return dst;
+    }
+
+    private static byte ToByte(double v) => v <= 0 ? (byte)0 : v >= 254.5 ? (byte)255 : (byte)(v + 0.5);
 
     /// <summary>Per output pixel: the first source pixel, the number of taps and their normalised triangle weights.</summary>
     private static (int[] First, int[] Count, double[] Weights, int Taps) Coefficients(int inSize, int outSize)

@@ -61,12 +61,21 @@ public sealed class DetectionDataLoader : IDisposable
 
     /// <summary>
     /// The endless training stream: TrainingSampler order, batches of <paramref name="batchSize"/> images that, with
-    /// <paramref name="aspectRatioGrouping"/>, are all landscape (w &gt; h) or all portrait.
+    /// <paramref name="aspectRatioGrouping"/>, are all landscape (w &gt; h) or all portrait. With
+    /// <paramref name="filterEmptyAnnotations"/> (DATALOADER.FILTER_EMPTY_ANNOTATIONS) images without a non-crowd box are
+    /// left out first, and the count is logged to <paramref name="log"/>.
     /// </summary>
     public static DetectionDataLoader CreateTrain(IReadOnlyList<DatasetRecord> records, IDatasetMapper mapper, int batchSize,
-        int numWorkers, bool aspectRatioGrouping = true, int seed = 0, int prefetch = 0, CancellationToken cancellationToken = default)
+        int numWorkers, bool aspectRatioGrouping = true, int seed = 0, bool filterEmptyAnnotations = true, IDatasetLog? log = null,
+        int prefetch = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
+        if (filterEmptyAnnotations)
+        {
+            records = DatasetCatalog.FilterEmpty(records, log ?? DatasetLog.Console);
+            if (records.Count == 0)
+                throw new ArgumentException("No image has a non-crowd annotation, so FILTER_EMPTY_ANNOTATIONS left nothing to train on.", nameof(records));
+        }
         return new(records, mapper, new TrainingSampler(records.Count, seed), true, batchSize, numWorkers, aspectRatioGrouping,
             seed, prefetch, cancellationToken);
     }

@@ -47,7 +47,7 @@ public sealed class DetectionDataLoaderTests
     {
         using var dir = new TempDir();
         var records = Synthetic(dir);
-        using var loader = DetectionDataLoader.CreateTrain(records, TrainMapper(), batchSize: 4, numWorkers: 2, seed: 1);
+        using var loader = DetectionDataLoader.CreateTrain(records, TrainMapper(), batchSize: 4, numWorkers: 2, seed: 1, log: new ListLog());
         int landscape = 0, portrait = 0;
         for (int b = 0; b < 15; b++)
         {
@@ -70,7 +70,7 @@ public sealed class DetectionDataLoaderTests
         var records = Synthetic(dir);
         List<string> Run(int seed, int workers)
         {
-            using var loader = DetectionDataLoader.CreateTrain(records, TrainMapper(), 2, workers, seed: seed);
+            using var loader = DetectionDataLoader.CreateTrain(records, TrainMapper(), 2, workers, seed: seed, log: new ListLog());
             var keys = new List<string>();
             for (int b = 0; b < 12; b++)
             {
@@ -90,6 +90,27 @@ public sealed class DetectionDataLoaderTests
         CollectionAssert.AreNotEqual(a.Select(k => k.Split(' ')[0]).ToList(), Run(8, 2).Select(k => k.Split(' ')[0]).ToList());
         // Augmentation really varies: several short sides and both flip states occur.
         Assert.IsTrue(a.Select(k => k.Split(' ')[1]).Distinct().Count() >= 3);
+    }
+
+    [TestMethod]
+    public void FilterEmptyAnnotationsKeepsEmptyImagesOutOfTraining()
+    {
+        using var dir = new TempDir();
+        var records = Synthetic(dir);
+        for (int i = 0; i < records.Count; i += 2) records[i] = records[i] with { Annotations = [] };
+        var log = new ListLog();
+        using var loader = DetectionDataLoader.CreateTrain(records, TrainMapper(), 2, numWorkers: 1, seed: 0, log: log);
+        StringAssert.Contains(log.Infos.Single(), "Removed 10 images");
+        for (int b = 0; b < 10; b++)
+        {
+            var batch = loader.NextBatch()!;
+            Assert.IsTrue(batch.All(s => int.Parse(s.ImageId[1..]) % 2 == 1 && s.Instances!.Count == 1));
+            DisposeAll(batch);
+        }
+        using var unfiltered = DetectionDataLoader.CreateTrain(records, TrainMapper(), 2, numWorkers: 1, seed: 0, filterEmptyAnnotations: false);
+        var seen = Enumerable.Range(0, 20).SelectMany(_ => unfiltered.NextBatch()!).ToList();
+        Assert.IsTrue(seen.Any(s => s.Instances!.Count == 0));
+        DisposeAll(seen);
     }
 
     [TestMethod]
@@ -113,7 +134,7 @@ public sealed class DetectionDataLoaderTests
         const int batches = 8;
         var slow = new SlowMapper(TrainMapper(), 100);
 
-        using var parallel = DetectionDataLoader.CreateTrain(records, slow, 2, numWorkers: 2, aspectRatioGrouping: false, seed: 3);
+        using var parallel = DetectionDataLoader.CreateTrain(records, slow, 2, numWorkers: 2, aspectRatioGrouping: false, seed: 3, log: new ListLog());
         var wall = Stopwatch.StartNew();
         for (int b = 0; b < batches; b++)
         {
@@ -126,7 +147,7 @@ public sealed class DetectionDataLoaderTests
         Assert.IsTrue(parallel.DataWaitTime < TimeSpan.FromMilliseconds(600), $"data wait {parallel.DataWaitTime.TotalMilliseconds:F0} ms");
         Assert.IsTrue(wall.Elapsed < TimeSpan.FromMilliseconds(batches * 250 + 900), $"wall {wall.Elapsed.TotalMilliseconds:F0} ms");
 
-        using var inline = DetectionDataLoader.CreateTrain(records, slow, 2, numWorkers: 0, aspectRatioGrouping: false, seed: 3);
+        using var inline = DetectionDataLoader.CreateTrain(records, slow, 2, numWorkers: 0, aspectRatioGrouping: false, seed: 3, log: new ListLog());
         for (int b = 0; b < 3; b++) DisposeAll(inline.NextBatch()!);
         Assert.IsTrue(inline.DataWaitTime >= TimeSpan.FromMilliseconds(3 * 200 - 30), $"inline data wait {inline.DataWaitTime.TotalMilliseconds:F0} ms");
     }
@@ -137,7 +158,8 @@ public sealed class DetectionDataLoaderTests
         using var dir = new TempDir();
         var records = Synthetic(dir);
         var counting = new CountingMapper(TrainMapper());
-        using var loader = DetectionDataLoader.CreateTrain(records, counting, 2, numWorkers: 2, aspectRatioGrouping: false, seed: 3, prefetch: 5);
+        using var loader = DetectionDataLoader.CreateTrain(records, counting, 2, numWorkers: 2, aspectRatioGrouping: false, seed: 3,
+            log: new ListLog(), prefetch: 5);
         // No consumer: the workers must stop after 5 samples.
         Assert.IsTrue(SpinWait.SpinUntil(() => counting.Calls >= 5, 5000));
         Thread.Sleep(300);
@@ -193,7 +215,7 @@ public sealed class DetectionDataLoaderTests
         var records = Synthetic(dir);
         using var cts = new CancellationTokenSource();
         var loader = DetectionDataLoader.CreateTrain(records, new SlowMapper(TrainMapper(), 2000), 2, numWorkers: 2, seed: 0,
-            cancellationToken: cts.Token);
+            log: new ListLog(), cancellationToken: cts.Token);
         cts.CancelAfter(100);
         var watch = Stopwatch.StartNew();
         Assert.ThrowsExactly<OperationCanceledException>(() => loader.NextBatch());
@@ -210,14 +232,18 @@ public sealed class DetectionDataLoaderTests
         catalog.RegisterPascalVoc("bccd_train", DataTestFiles.BccdRoot, "train");
         var cfg = new RcnnConfig();
         cfg.Datasets.Train = ["bccd_train"];
-        var records = DatasetCatalog.FilterEmpty(catalog.GetRecords(cfg.Datasets.Train), log);
-        Assert.AreEqual(205, records.Count);  // every train image has a box
+        cfg.Solver.ImsPerBatch = 2;
+        cfg.DataLoader.NumWorkers = 2;
+        var records = catalog.GetRecords(cfg.Datasets.Train);
+        Assert.AreEqual(205, records.Count);
         var mapper = new DatasetMapper(true, AugmentationList.Build(cfg.Input, true), cfg.Input.Format);
         for (int i = 0; i < 2; i++) mapper.Map(records[i], new Random(i)).Dispose();
         var timer = Stopwatch.StartNew();
         for (int i = 2; i < 8; i++) mapper.Map(records[i], new Random(i)).Dispose();
         Console.WriteLine($"BCCD map (decode 640x480 JPEG, resize to 800x1067, flip, tensor): {timer.Elapsed.TotalMilliseconds / 6:F1} ms per image");
-        using var loader = DetectionDataLoader.CreateTrain(records, mapper, 2, numWorkers: 2, seed: 0);
+        using var loader = DetectionDataLoader.CreateTrain(records, mapper, cfg.Solver.ImsPerBatch, cfg.DataLoader.NumWorkers,
+            cfg.DataLoader.AspectRatioGrouping, seed: 0, cfg.DataLoader.FilterEmptyAnnotations, log);
+        Assert.IsTrue(log.Infos.Any(i => i.StartsWith("Removed 0 images")));  // every BCCD train image has a box
         for (int b = 0; b < 2; b++)
         {
             var batch = loader.NextBatch()!;

@@ -142,6 +142,7 @@ public sealed class DetectionDataLoaderTests
             Thread.Sleep(250);
         }
         wall.Stop();
+        Console.WriteLine($"2 workers: data wait {parallel.DataWaitTime.TotalMilliseconds:F0} ms over {batches} batches, wall {wall.Elapsed.TotalMilliseconds:F0} ms");
         Assert.AreEqual(2, parallel.PeakConcurrentMaps);
         // Sequential data time would be >= 8 * 200 ms = 1600 ms; the first batch alone costs ~100-200 ms.
         Assert.IsTrue(parallel.DataWaitTime < TimeSpan.FromMilliseconds(600), $"data wait {parallel.DataWaitTime.TotalMilliseconds:F0} ms");

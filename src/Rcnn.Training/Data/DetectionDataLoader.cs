@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace Rcnn.Training.Data;
+
+/// <summary>
+/// detectron2's detection data loaders. Background workers (DATALOADER.NUM_WORKERS; 0 maps on the caller's thread) decode
+/// and augment ahead of the consumer; results are put back in sampler order and each sample's RNG is seeded from
+/// (seed, stream position), so batches do not depend on thread timing.
+/// <para>Ownership: every <see cref="MappedSample"/> handed out belongs to the caller, who disposes it. Samples still
+/// queued when the loader is disposed are disposed by the loader.</para>
+/// <para>Memory: at most <c>prefetch</c> samples are being mapped or wait to be taken, plus fewer than one batch per
+/// aspect bucket.</para>
+/// </summary>
+public sealed class DetectionDataLoader : IDisposable
+{
+    private readonly IReadOnlyList<DatasetRecord> _records;
+    private readonly IDatasetMapper _mapper;
+    private readonly int _seed;
+    private readonly bool _grouping;
+    private readonly bool _isTrain;
+    private readonly IEnumerator<int> _indices;
+    private readonly object _claimLock = new();
+    private readonly object _readyLock = new();
+    private readonly Dictionary<long, (MappedSample? Sample, Exception? Error)> _ready = new();
+    private readonly SemaphoreSlim _budget;
+    private readonly CancellationTokenSource _cts;
+    private readonly Task[] _workers;
+    private readonly List<MappedSample>[] _buckets = [new(), new()];
+    private long _nextToClaim;
+    private long _nextToTake;
+    private long? _end;
+    private int _inFlight;
+    private int _peakInFlight;
+    private long _waitTicks;
+    private bool _disposed;
+
+    private DetectionDataLoader(IReadOnlyList<DatasetRecord> records, IDatasetMapper mapper, IEnumerable<int> indices, bool isTrain,
+        int batchSize, int numWorkers, bool aspectRatioGrouping, int seed, int prefetch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(mapper);
+        if (records.Count == 0) throw new ArgumentException("The dataset has no records.", nameof(records));
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        if (numWorkers < 0) throw new ArgumentOutOfRangeException(nameof(numWorkers), numWorkers, "numWorkers must be >= 0.");
+        if (prefetch < 0) throw new ArgumentOutOfRangeException(nameof(prefetch), prefetch, "prefetch must be >= 0 (0 picks a default).");
+        _records = records;
+        _mapper = mapper;
+        _indices = indices.GetEnumerator();
+        _isTrain = isTrain;
+        BatchSize = batchSize;
+        _grouping = aspectRatioGrouping;
+        _seed = seed;
+        Prefetch = prefetch > 0 ? prefetch : Math.Max(2 * batchSize, 2 * numWorkers);
+        _budget = new SemaphoreSlim(Prefetch, Prefetch);
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _workers = Enumerable.Range(0, numWorkers)
+            .Select(_ => Task.Factory.StartNew(WorkerLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
+            .ToArray();
+    }
+
+    /// <summary>
+    /// The endless training stream: TrainingSampler order, batches of <paramref name="batchSize"/> images that, with
+    /// <paramref name="aspectRatioGrouping"/>, are all landscape (w &gt; h) or all portrait. With
+    /// <paramref name="filterEmptyAnnotations"/> (DATALOADER.FILTER_EMPTY_ANNOTATIONS) images without a non-crowd box are
+    /// left out first, and the count is logged to <paramref name="log"/>.
+    /// </summary>
+    public static DetectionDataLoader CreateTrain(IReadOnlyList<DatasetRecord> records, IDatasetMapper mapper, int batchSize,
+        int numWorkers, bool aspectRatioGrouping = true, int seed = 0, bool filterEmptyAnnotations = true, IDatasetLog? log = null,
+        int prefetch = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (filterEmptyAnnotations)
+        {
+            records = DatasetCatalog.FilterEmpty(records, log ?? DatasetLog.Console);
+            if (records.Count == 0)
+                throw new ArgumentException("No image has a non-crowd annotation, so FILTER_EMPTY_ANNOTATIONS left nothing to train on.", nameof(records));
+        }
+        return new(records, mapper, new TrainingSampler(records.Count, seed), true, batchSize, numWorkers, aspectRatioGrouping,
+            seed, prefetch, cancellationToken);
+    }
+
+    /// <summary>One ordered pass over the records in batches (the last may be smaller); detectron2 tests with batch size 1.</summary>
+    public static DetectionDataLoader CreateTest(IReadOnlyList<DatasetRecord> records, IDatasetMapper mapper, int numWorkers,
+        int batchSize = 1, int seed = 0, int prefetch = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return new(records, mapper, Enumerable.Range(0, records.Count), false, batchSize, numWorkers, false, seed, prefetch,
+            cancellationToken);
+    }
+
+    public int BatchSize { get; }
+    public int Prefetch { get; }
+    public int NumWorkers => _workers.Length;
+
+    /// <summary>Total time <see cref="NextBatch"/> spent waiting for data (detectron2's data_time, summed).</summary>
+    public TimeSpan DataWaitTime => TimeSpan.FromTicks(Interlocked.Read(ref _waitTicks));
+
+    /// <summary>The most samples that were being mapped at the same moment.</summary>
+    public int PeakConcurrentMaps => Volatile.Read(ref _peakInFlight);
+
+    /// <summary>The next batch, or null once a test pass is over. A mapping error surfaces here, with its own type.</summary>
+    public IReadOnlyList<MappedSample>? NextBatch(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            if (!_isTrain || !_grouping)
+            {
+                var batch = new List<MappedSample>(BatchSize);
+                try
+                {
+                    while (batch.Count < BatchSize && TakeNext(cancellationToken) is { } s) batch.Add(s);
+                }
+                catch
+                {
+                    // The caller never sees a partial batch, so it could not dispose it.
+                    foreach (var s in batch) s.Dispose();
+                    throw;
+                }
+                return batch.Count > 0 ? batch : null;
+            }
+            while (true)
+            {
+                var sample = TakeNext(cancellationToken)
+                    ?? throw new InvalidOperationException("The training stream ended, which an endless sampler never does.");
+                var bucket = _buckets[sample.Image.shape[2] > sample.Image.shape[1] ? 0 : 1];
+                bucket.Add(sample);
+                if (bucket.Count == BatchSize)
+                {
+                    var batch = bucket.ToList();
+                    bucket.Clear();
+                    return batch;
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Add(ref _waitTicks, watch.Elapsed.Ticks);
+        }
+    }
+
+    /// <summary>Batches until the test pass ends (forever for training) or <paramref name="cancellationToken"/> fires.</summary>
+    public IEnumerable<IReadOnlyList<MappedSample>> Batches(CancellationToken cancellationToken = default)
+    {
+        while (NextBatch(cancellationToken) is { } batch) yield return batch;
+    }
+
+    private MappedSample? TakeNext(CancellationToken cancellationToken)
+    {
+        if (_workers.Length == 0) ProduceOne(cancellationToken);
+        (MappedSample? Sample, Exception? Error) item;
+        lock (_readyLock)
+        {
+            while (!_ready.Remove(_nextToTake, out item))
+            {
+                if (_end is { } end && _nextToTake >= end) return null;
+                cancellationToken.ThrowIfCancellationRequested();
+                _cts.Token.ThrowIfCancellationRequested();
+                Monitor.Wait(_readyLock, 50);
+            }
+            _nextToTake++;
+        }
+        _budget.Release();
+        if (item.Error is not null) ExceptionDispatchInfo.Capture(item.Error).Throw();
+        return item.Sample;
+    }
+
+    private void WorkerLoop()
+    {
+        try
+        {
+            while (ProduceOne(_cts.Token)) { }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Claims the next stream position and maps it; false once the sampler is exhausted.</summary>
+    private bool ProduceOne(CancellationToken token)
+    {
+        _budget.Wait(token);
+        long position;
+        int index;
+        lock (_claimLock)
+        {
+            if (_end is not null || !_indices.MoveNext())
+            {
+                lock (_readyLock)
+                {
+                    _end ??= _nextToClaim;
+                    Monitor.PulseAll(_readyLock);
+                }
+                _budget.Release();
+                return false;
+            }
+            position = _nextToClaim++;
+            index = _indices.Current;
+        }
+        (MappedSample?, Exception?) result;
+        int now = Interlocked.Increment(ref _inFlight);
+        int peak;
+        while (now > (peak = Volatile.Read(ref _peakInFlight)) && Interlocked.CompareExchange(ref _peakInFlight, now, peak) != peak) { }
+        try
+        {
+            result = (_mapper.Map(_records[index], new Random(MixSeed(_seed, position))), null);
+        }
+        catch (Exception e)
+        {
+            result = (null, e);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+        lock (_readyLock)
+        {
+            _ready[position] = result;
+            Monitor.PulseAll(_readyLock);
+        }
+        return true;
+    }
+
+    // SplitMix64 finaliser: neighbouring positions get unrelated augmentation streams.
+    private static int MixSeed(int seed, long position)
+    {
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)position + 0x632BE59BD9B4E019UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)(z ^ (z >> 31));
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _cts.Cancel();
+        try { Task.WaitAll(_workers); }
+        catch (AggregateException) { }
+        lock (_readyLock)
+        {
+            foreach (var (sample, _) in _ready.Values) sample?.Dispose();
+            _ready.Clear();
+        }
+        foreach (var bucket in _buckets)
+        {
+            foreach (var s in bucket) s.Dispose();
+            bucket.Clear();
+        }
+        _indices.Dispose();
+        _cts.Dispose();
+        _budget.Dispose();
+    }
+}

@@ -1,0 +1,8 @@
+namespace Rcnn.Training.Data.Transforms;
+
+public sealed class NoOpTransform : Transform
+{
+    public static NoOpTransform Instance { get; } = new();
+
+    public override ImageBuffer ApplyImage(ImageBuffer image) => image;
+}

@@ -128,7 +128,9 @@ public class TorchvisionFasterRcnnParityTests
         Require();
         using var scope = NewDisposeScope();
         // torchvision normalises then resizes; both are linear per channel, so undoing its normalisation gives the
-        // resized 0-255 RGB image our pipeline would have produced (480x640 needs no resize here).
+        // resized 0-255 RGB image our pipeline would have produced (the 448x640 crop needs no resize). The crop keeps
+        // both sides multiples of 64: torchvision takes each level's anchor stride as image_size // feature_size, so a
+        // 480-row image would give its P6 anchors a vertical stride of 60 instead of 64 (detectron2 uses the true stride).
         var info = JsonDocument.Parse(File.ReadAllText(Path.Combine(Large, "fasterrcnn_r50fpn_io.json"))).RootElement;
         int h = info.GetProperty("image_size")[0].GetInt32(), w = info.GetProperty("image_size")[1].GetInt32();
         var mean = tensor(new[] { 0.485f, 0.456f, 0.406f }).view(3, 1, 1);
@@ -144,11 +146,14 @@ public class TorchvisionFasterRcnnParityTests
 
         // torchvision as shipped rounds cell anchors to whole pixels (up to 0.37 px here, e.g. 45.25 x 22.63 -> 46 x 22);
         // that moves proposals, so we only report how much of the output it changes.
+        // A random-weight detector is sensitive to that, so the report uses a loose criterion as well.
         var (m2, t2, _, _) = MatchSets(ours, io!["final.boxes"], io!["final.scores"], io!["final.labels"]);
-        Console.WriteLine($"vs torchvision as shipped (rounded anchors): {m2}/{t2} detections within IoU 0.99 / score 1e-3");
+        var (m3, _, _, _) = MatchSets(ours, io!["final.boxes"], io!["final.scores"], io!["final.labels"], 0.9, 0.05);
+        Console.WriteLine($"vs torchvision as shipped (rounded anchors): {m2}/{t2} within IoU 0.99 / score 1e-3, {m3}/{t2} within IoU 0.9 / score 0.05");
     }
 
-    private static (int Matched, int Total, double WorstIou, double WorstScore) MatchSets(Instances ours, Tensor boxes, Tensor scores, Tensor labels)
+    private static (int Matched, int Total, double WorstIou, double WorstScore) MatchSets(Instances ours, Tensor boxes, Tensor scores,
+        Tensor labels, double minIou = 0.99, double maxScoreDiff = 1e-3)
     {
         int total = (int)boxes.shape[0];
         var iou = Boxes.PairwiseIou(ours.PredBoxes, new Boxes(boxes));
@@ -171,7 +176,7 @@ public class TorchvisionFasterRcnnParityTests
             }
             if (best < 0) continue;
             double ds = Math.Abs(theirScores[best] - ourScores[i]);
-            if (bestIou >= 0.99 && ds <= 1e-3)
+            if (bestIou >= minIou && ds <= maxScoreDiff)
             {
                 used[best] = true;
                 matched++;

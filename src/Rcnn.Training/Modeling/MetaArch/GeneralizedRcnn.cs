@@ -37,17 +37,9 @@ public sealed class GeneralizedRcnn : nn.Module, ITrainableDetector
 
     public static GeneralizedRcnn FromConfig(RcnnConfig cfg)
     {
-        var registries = ModelRegistries.Default;
-        var backbone = registries.BuildBackbone(cfg) as BackboneBase
-            ?? throw new ConfigException($"MODEL.BACKBONE.NAME '{cfg.Model.Backbone.Name}' does not build a Backbone.", "MODEL.BACKBONE.NAME");
-        var shapes = backbone.OutputShape();
-        ProposalGeneratorBase? proposals = null;
-        if (cfg.Model.ProposalGenerator.Name != "PrecomputedProposals")
-            proposals = registries.ProposalGenerator.Build(cfg, shapes) as ProposalGeneratorBase
-                ?? throw new ConfigException($"MODEL.PROPOSAL_GENERATOR.NAME '{cfg.Model.ProposalGenerator.Name}' does not build a ProposalGenerator.", "MODEL.PROPOSAL_GENERATOR.NAME");
-        var roiHeads = registries.RoiHeads.Build(cfg, shapes) as RoiHeadsBase
-            ?? throw new ConfigException($"MODEL.ROI_HEADS.NAME '{cfg.Model.RoiHeads.Name}' does not build RoiHeads.", "MODEL.ROI_HEADS.NAME");
-        return new GeneralizedRcnn(backbone, proposals, roiHeads, cfg.Model.PixelMean, cfg.Model.PixelStd, cfg.Input.Format);
+        var backbone = ComponentBuilder.Backbone(cfg);
+        var proposals = cfg.Model.ProposalGenerator.Name == "PrecomputedProposals" ? null : ComponentBuilder.ProposalGenerator(cfg, backbone);
+        return new GeneralizedRcnn(backbone, proposals, ComponentBuilder.RoiHeads(cfg, backbone), cfg.Model.PixelMean, cfg.Model.PixelStd, cfg.Input.Format);
     }
 
     public BackboneBase Backbone => backbone;

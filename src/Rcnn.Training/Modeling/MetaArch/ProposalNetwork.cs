@@ -30,12 +30,8 @@ public sealed class ProposalNetwork : nn.Module, ITrainableDetector
 
     public static ProposalNetwork FromConfig(RcnnConfig cfg)
     {
-        var registries = ModelRegistries.Default;
-        var backbone = registries.BuildBackbone(cfg) as BackboneBase
-            ?? throw new ConfigException($"MODEL.BACKBONE.NAME '{cfg.Model.Backbone.Name}' does not build a Backbone.", "MODEL.BACKBONE.NAME");
-        var generator = registries.ProposalGenerator.Build(cfg, backbone.OutputShape()) as ProposalGeneratorBase
-            ?? throw new ConfigException($"MODEL.PROPOSAL_GENERATOR.NAME '{cfg.Model.ProposalGenerator.Name}' does not build a ProposalGenerator.", "MODEL.PROPOSAL_GENERATOR.NAME");
-        return new ProposalNetwork(backbone, generator, cfg.Model.PixelMean, cfg.Model.PixelStd);
+        var backbone = ComponentBuilder.Backbone(cfg);
+        return new ProposalNetwork(backbone, ComponentBuilder.ProposalGenerator(cfg, backbone), cfg.Model.PixelMean, cfg.Model.PixelStd);
     }
 
     public Dictionary<string, Tensor> Losses(IReadOnlyList<DetectionInput> inputs)

@@ -8,9 +8,13 @@ namespace Rcnn.Training.Modeling.MetaArch;
 /// <summary>Builds a meta-architecture's parts through the registries, checking each is the kind of module asked for.</summary>
 internal static class ComponentBuilder
 {
-    public static BackboneBase Backbone(RcnnConfig cfg) =>
-        ModelRegistries.Default.BuildBackbone(cfg) as BackboneBase
-        ?? throw new ConfigException($"MODEL.BACKBONE.NAME '{cfg.Model.Backbone.Name}' does not build a Backbone.", "MODEL.BACKBONE.NAME");
+    public static BackboneBase Backbone(RcnnConfig cfg)
+    {
+        // The first module a model builds: fail here, with the reason, if libtorch cannot load.
+        TorchRuntime.EnsureLoaded();
+        return ModelRegistries.Default.BuildBackbone(cfg) as BackboneBase
+            ?? throw new ConfigException($"MODEL.BACKBONE.NAME '{cfg.Model.Backbone.Name}' does not build a Backbone.", "MODEL.BACKBONE.NAME");
+    }
 
     public static ProposalGeneratorBase ProposalGenerator(RcnnConfig cfg, BackboneBase backbone) =>
         ModelRegistries.Default.ProposalGenerator.Build(cfg, backbone.OutputShape()) as ProposalGeneratorBase

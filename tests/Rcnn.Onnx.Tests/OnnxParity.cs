@@ -28,6 +28,10 @@ internal static class OnnxParity
         }
     }
 
+    private static string TestName() =>
+        new System.Diagnostics.StackTrace().GetFrames().Select(f => f.GetMethod())
+            .FirstOrDefault(m => m?.DeclaringType == typeof(BackboneExportTests))?.Name ?? "backbone";
+
     /// <summary>One exported file, run at every (batch, height, width); returns the worst relative error seen.</summary>
     public static double AssertMatches(Backbone model, int inChannels, params (int N, int H, int W)[] sizes)
     {
@@ -35,6 +39,9 @@ internal static class OnnxParity
         try
         {
             BackboneOnnxExporter.Export(model, path, inChannels);
+            // Developer hook: keep the exported files for tools/fixtures/onnx_check.py.
+            if (Environment.GetEnvironmentVariable("RCNN_ONNX_KEEP_DIR") is { Length: > 0 } keep)
+                File.Copy(path, Path.Combine(Directory.CreateDirectory(keep).FullName, $"{TestName()}.onnx"), overwrite: true);
             using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
             using var session = new InferenceSession(path, options);
             double worst = 0;

@@ -47,6 +47,17 @@ public sealed class Conv2dWithNorm : nn.Module<Tensor, Tensor>
 
     public nn.Module<Tensor, Tensor>? NormLayer => norm;
 
+    public int Stride => (int)stride[0];
+
+    public int Padding => (int)padding[0];
+
+    public int Dilation => (int)dilation[0];
+
+    public int Groups => (int)groups;
+
+    /// <summary>Whether a ReLU follows the norm.</summary>
+    public bool HasRelu => relu;
+
     /// <summary>Turns a BatchNorm into a <see cref="FrozenBatchNorm2d"/> with the same statistics (detectron2's
     /// <c>convert_frozen_batchnorm</c>), so frozen stages never update running statistics.</summary>
     public void FreezeNorm()

@@ -80,6 +80,18 @@ public sealed class Fpn : Backbone
 
     public Backbone BottomUp => bottom_up;
 
+    /// <summary>The bottom-up features the FPN reads, finest first; lateral/output convs are in the same order.</summary>
+    public IReadOnlyList<string> InFeatures => inFeatures;
+
+    public IReadOnlyList<Conv2dWithNorm> LateralConvs => lateralConvs;
+
+    public IReadOnlyList<Conv2dWithNorm> OutputConvs => outputConvs;
+
+    public LastLevelMaxPool? TopBlock => top_block;
+
+    /// <summary>"sum" or "avg" (MODEL.FPN.FUSE_TYPE).</summary>
+    public string FuseType => average ? "avg" : "sum";
+
     public override IReadOnlyDictionary<string, ShapeSpec> OutputShape() => outputShapes;
 
     public override int SizeDivisibility => sizeDivisibility;

@@ -15,8 +15,21 @@ public static class Norm
         // One process, one device: SyncBN has nothing to synchronise with, so it is plain BN.
         "BN" or "SyncBN" => nn.BatchNorm2d(channels),
         "FrozenBN" => new FrozenBatchNorm2d(channels),
-        "GN" => nn.GroupNorm(32, channels),
+        "GN" => GroupNorm(channels),
         _ => throw new ArgumentException(
             $"Unknown norm '{norm}'; supported: {string.Join(", ", Supported.Select(s => s.Length == 0 ? "\"\"" : s))}.", nameof(norm)),
     };
+
+    // TorchSharp 0.107's GroupNorm leaves its affine weight and bias as uninitialised memory (often NaN or huge), so
+    // set PyTorch's defaults (weight 1, bias 0) explicitly.
+    private static nn.Module<Tensor, Tensor> GroupNorm(int channels)
+    {
+        var gn = nn.GroupNorm(32, channels);
+        using (no_grad())
+        {
+            gn.weight!.fill_(1);
+            gn.bias!.zero_();
+        }
+        return gn;
+    }
 }

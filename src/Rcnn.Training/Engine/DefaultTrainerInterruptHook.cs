@@ -9,7 +9,14 @@ internal sealed class DefaultTrainerInterruptHook(Checkpointer checkpointer, Fun
         if (Trainer.Completed || !stopRequested()) return;
         int last = Trainer.Iteration - 1;
         if (last < Trainer.StartIteration) return;  // stopped before any iteration ran: nothing new to save
+        string name = $"model_{last:D7}";
+        // The periodic checkpointer may have just saved this very iteration.
+        if (Checkpointer.IterationOf(Path.Combine(checkpointer.Directory, name + Checkpointer.Extension)) == last)
+        {
+            log($"Stopped on request after iteration {last}, which is already checkpointed.");
+            return;
+        }
         log($"Stopped on request after iteration {last}; writing a checkpoint.");
-        checkpointer.Save($"model_{last:D7}", Trainer.Model, Trainer.Optimizer, last);
+        checkpointer.Save(name, Trainer.Model, Trainer.Optimizer, last);
     }
 }

@@ -16,9 +16,11 @@ internal sealed class OrtRun : IDisposable
 
     public Dictionary<string, (float[] Floats, long[] Longs, string[] Strings, long[] Shape)> Run(params (string Name, Tensor Value)[] inputs)
     {
+        // TorchSharp's accessor cannot copy out an empty tensor.
         var values = inputs.Select(i => i.Value.dtype == ScalarType.Int64
-            ? OrtValue.CreateTensorValueFromMemory(i.Value.contiguous().data<long>().ToArray(), i.Value.shape)
-            : OrtValue.CreateTensorValueFromMemory(i.Value.to_type(ScalarType.Float32).contiguous().data<float>().ToArray(), i.Value.shape)).ToList();
+            ? OrtValue.CreateTensorValueFromMemory(i.Value.numel() == 0 ? [] : i.Value.contiguous().data<long>().ToArray(), i.Value.shape)
+            : OrtValue.CreateTensorValueFromMemory(i.Value.numel() == 0 ? [] : i.Value.to_type(ScalarType.Float32).contiguous().data<float>().ToArray(),
+                i.Value.shape)).ToList();
         try
         {
             var names = Session.OutputMetadata.Keys.ToArray();

@@ -19,7 +19,7 @@ internal static class FastRcnnInferenceExporter
         var o = new GraphOps(g, path);
         var probs = o.Op("Softmax", "Softmax", new[] { logits }, OnnxAttribute.Int("axis", -1));
         var scores = o.Slice("Foreground", probs, 0, numClasses, 1);                           // [R, K]
-        var boxes = Clip(o, Decode(o, transform, deltas, proposals), imageSize);               // [R, K', 4]
+        var boxes = Clip(o, Decode(o, transform, deltas, proposals, agnostic ? 1 : numClasses), imageSize);               // [R, K', 4]
 
         // Candidates failing the threshold get -1, below NMS's own threshold, so only our strict '>' decides.
         var passes = o.Op("Greater", "AboveThreshold", scores, o.Float("score_thresh", (float)test.ScoreThresh));
@@ -67,7 +67,7 @@ internal static class FastRcnnInferenceExporter
     }
 
     /// <summary>Box2BoxTransform.ApplyDeltas in float32: [R, K', 4] boxes from deltas [R, 4K'] against proposals [R, 4].</summary>
-    private static string Decode(GraphOps o, Box2BoxTransform t, string deltas, string proposals)
+    private static string Decode(GraphOps o, Box2BoxTransform t, string deltas, string proposals, long regClasses)
     {
         var p = o.Ops("Split", "SplitProposals", new[] { o.Reshape("Proposals3d", proposals, -1, 1, 4) }, 4, OnnxAttribute.Int("axis", 2));
         var width = o.Op("Sub", "Widths", p[2], p[0]);
@@ -75,7 +75,7 @@ internal static class FastRcnnInferenceExporter
         var half = o.Float("half", 0.5f);
         var ctrX = o.Op("Add", "CtrX", p[0], o.Op("Mul", "HalfWidth", half, width));
         var ctrY = o.Op("Add", "CtrY", p[1], o.Op("Mul", "HalfHeight", half, height));
-        var d = o.Ops("Split", "SplitDeltas", new[] { o.Reshape("Deltas3d", deltas, 0, -1, 4) }, 4, OnnxAttribute.Int("axis", 2));
+        var d = o.Ops("Split", "SplitDeltas", new[] { o.Reshape("Deltas3d", deltas, -1, regClasses, 4) }, 4, OnnxAttribute.Int("axis", 2));
         var (wx, wy, ww, wh) = t.Weights;
         var clamp = o.Float("scale_clamp", (float)t.ScaleClamp);
         var dx = o.Op("Div", "Dx", d[0], o.Float("wx", (float)wx));

@@ -38,8 +38,19 @@ public sealed class DetectorBodyExportTests
         return (model, cfg);
     }
 
-    private static byte[] Export(GeneralizedRcnn model, RcnnConfig cfg, DetectorOnnxOptions options) =>
-        DetectorGraph.Build(model, cfg, options, (g, _, _) => g.AddInput("proposals", TensorProto.Types.DataType.Float, "R", 4)).ToBytes();
+    private static byte[] Export(GeneralizedRcnn model, RcnnConfig cfg, DetectorOnnxOptions options)
+    {
+        var bytes = DetectorGraph.Build(model, cfg, options, (g, _, _) => g.AddInput("proposals", TensorProto.Types.DataType.Float, "R", 4)).ToBytes();
+        KeepForChecker($"detector_body_{options.InputLayout}", bytes);
+        return bytes;
+    }
+
+    /// <summary>Developer hook: with RCNN_ONNX_KEEP_DIR set, keep the file for tools/fixtures/onnx_check.py.</summary>
+    internal static void KeepForChecker(string name, byte[] bytes)
+    {
+        if (Environment.GetEnvironmentVariable("RCNN_ONNX_KEEP_DIR") is { Length: > 0 } keep)
+            File.WriteAllBytes(Path.Combine(Directory.CreateDirectory(keep).FullName, name + ".onnx"), bytes);
+    }
 
     /// <summary>Seeded boxes of 4..600 px inside (and a little outside) the resized image.</summary>
     private static Tensor Proposals(int height, int width, int seed)

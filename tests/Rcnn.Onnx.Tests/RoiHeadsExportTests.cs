@@ -139,4 +139,49 @@ public sealed class RoiHeadsExportTests
         Assert.IsTrue(expected.Count > 5, $"only {expected.Count} detections: too few to test ordering");
         if (topk < 100) Assert.AreEqual(topk, expected.Count, "the top-k cut is exercised");
     }
+
+    [TestMethod]
+    public void Res5RoiHeads_C4_DetectionsFromFixedProposals_MatchTorch()
+    {
+        // R-50-C4, random init, 3 classes; a 128x160 input and 40 proposals keep the res5 stage on every box cheap.
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        var cfg = RcnnConfig.FromFile(Path.Combine(TestFiles.RepoRoot, "models", "COCO-Detection", "faster_rcnn_R_50_C4_1x.yaml"),
+            new[] { "MODEL.ROI_HEADS.NUM_CLASSES", "3" });
+        var model = GeneralizedRcnn.FromConfig(cfg);
+        OnnxParity.Randomize(model, 22);
+        using (no_grad())
+            foreach (var (name, p) in model.named_parameters())
+                if (name.EndsWith("cls_score.weight")) p.mul_(40);
+                else if (name.EndsWith("bbox_pred.weight")) p.mul_(100);
+        model.eval();
+        var heads = (Res5RoiHeads)model.RoiHeads;
+        Dictionary<string, Tensor> features;
+        using (no_grad()) features = model.Backbone.call(randn(new long[] { 1, 3, 128, 160 }, generator: new Generator(31)));
+        var gen = new Generator(32);
+        var size = exp(rand(40, 2, generator: gen) * Math.Log(30)) * 4;
+        var centre = rand(40, 2, generator: gen) * tensor(new float[] { 160, 128 });
+        var proposals = cat(new[] { centre - size / 2, centre + size / 2 }, 1);
+
+        var g = new OnnxGraphBuilder("res5_heads_test");
+        var res4 = g.AddInput("res4", TensorProto.Types.DataType.Float, 1, features["res4"].shape[1], "h", "w");
+        var props = g.AddInput("proposals", TensorProto.Types.DataType.Float, "R", 4);
+        var imageSize = g.AddInput("image_size", TensorProto.Types.DataType.Int64, 2);
+        var (boxes, scores, classes) = RoiHeadsExporter.Emit(g, heads, new Dictionary<string, string> { ["res4"] = res4 }, props, imageSize);
+        g.AddOutput(boxes, TensorProto.Types.DataType.Float, "K", 4);
+        g.AddOutput(scores, TensorProto.Types.DataType.Float, "K");
+        g.AddOutput(classes, TensorProto.Types.DataType.Int64, "K");
+
+        Instances expected;
+        using (no_grad())
+        {
+            var images = new ImageList(zeros(1, 3, 128, 160), new[] { (128, 160) });
+            expected = heads.Forward(images, features, new[] { new Instances(128, 160) { ProposalBoxes = new Boxes(proposals) } }).Results[0];
+        }
+        using var ort = new OrtRun(g.ToBytes());
+        var outputs = ort.Run(("res4", features["res4"]), ("proposals", proposals), ("image_size", tensor(new long[] { 128, 160 })));
+        DetectionAssert.Equal(expected.PredBoxes.Tensor, expected.Scores, expected.PredClasses,
+            outputs[boxes].Floats, outputs[scores].Floats, outputs[classes].Longs, boxTolerance: 0.05, scoreTolerance: 1e-3, what: "C4");
+        Assert.IsTrue(expected.Count > 5, $"only {expected.Count} detections");
+    }
 }

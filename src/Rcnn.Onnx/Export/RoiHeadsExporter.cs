@@ -17,18 +17,43 @@ internal static class RoiHeadsExporter
         IReadOnlyDictionary<string, string> features, string proposals, string imageSize, string path = "roi_heads",
         FastRcnnTestSettings? test = null)
     {
-        if (heads is not StandardRoiHeads standard)
-            throw new NotSupportedException($"Cannot export ROI heads '{path}' of type {heads.GetType().Name} to ONNX: only " +
-                "StandardROIHeads (FPN models) is supported; Res5ROIHeads (C4) is not exported yet.");
-        var levels = standard.InFeatures.Select(f => features.TryGetValue(f, out var v) ? v
-            : throw new ArgumentException($"ROI heads '{path}' read feature '{f}', which the backbone does not give " +
-                $"(it gives {string.Join(", ", features.Keys)}).", nameof(features))).ToList();
-        var pooled = RoiPoolerExporter.Emit(g, standard.BoxPooler, levels, proposals, ExportPath.Join(path, "box_pooler"));
-        var head = BoxHeadExporter.EmitHead(g, standard.BoxHead, ExportPath.Join(path, "box_head"), pooled);
-        var predictor = standard.BoxPredictor;
-        var (logits, deltas) = BoxHeadExporter.EmitPredictor(g, predictor, ExportPath.Join(path, "box_predictor"), head);
+        var (logits, deltas, predictor) = heads switch
+        {
+            StandardRoiHeads standard => EmitStandard(g, standard, features, proposals, path),
+            Res5RoiHeads res5 => EmitRes5(g, res5, features, proposals, path),
+            _ => throw new NotSupportedException($"Cannot export ROI heads '{path}' of type {heads.GetType().Name} to ONNX: " +
+                "only StandardROIHeads and Res5ROIHeads are supported."),
+        };
         test ??= new FastRcnnTestSettings(predictor.TestScoreThresh, predictor.TestNmsThresh, predictor.TestTopkPerImage);
         return FastRcnnInferenceExporter.Emit(g, predictor.Box2BoxTransform, predictor.NumClasses, predictor.ClsAgnosticBboxReg,
             test, logits, deltas, proposals, imageSize, ExportPath.Join(path, "inference"));
     }
+
+    /// <summary>FPN heads: multi-level pooling, FastRcnnConvFcHead, predictor.</summary>
+    private static (string, string, FastRcnnOutputLayers) EmitStandard(OnnxGraphBuilder g, StandardRoiHeads heads,
+        IReadOnlyDictionary<string, string> features, string proposals, string path)
+    {
+        var pooled = RoiPoolerExporter.Emit(g, heads.BoxPooler, Levels(heads.InFeatures, features, path), proposals, ExportPath.Join(path, "box_pooler"));
+        var head = BoxHeadExporter.EmitHead(g, heads.BoxHead, ExportPath.Join(path, "box_head"), pooled);
+        var (logits, deltas) = BoxHeadExporter.EmitPredictor(g, heads.BoxPredictor, ExportPath.Join(path, "box_predictor"), head);
+        return (logits, deltas, heads.BoxPredictor);
+    }
+
+    /// <summary>C4 heads: pooling from res4, the res5 stage on every box, the spatial mean, predictor.</summary>
+    private static (string, string, FastRcnnOutputLayers) EmitRes5(OnnxGraphBuilder g, Res5RoiHeads heads,
+        IReadOnlyDictionary<string, string> features, string proposals, string path)
+    {
+        var pooled = RoiPoolerExporter.Emit(g, heads.Pooler, Levels(heads.InFeatures, features, path), proposals, ExportPath.Join(path, "pooler"));
+        var res5Path = ExportPath.Join(path, "res5");
+        var x = ModuleExporter.Emit(g, heads.Res5, res5Path, pooled);
+        var mean = g.AddNode("ReduceMean", ExportPath.Node(res5Path, "SpatialMean"), new[] { x },
+            OnnxAttribute.Ints("axes", 2, 3), OnnxAttribute.Int("keepdims", 0));
+        var (logits, deltas) = BoxHeadExporter.EmitPredictor(g, heads.BoxPredictor, ExportPath.Join(path, "box_predictor"), mean);
+        return (logits, deltas, heads.BoxPredictor);
+    }
+
+    private static List<string> Levels(IReadOnlyList<string> inFeatures, IReadOnlyDictionary<string, string> features, string path) =>
+        inFeatures.Select(f => features.TryGetValue(f, out var v) ? v
+            : throw new ArgumentException($"ROI heads '{path}' read feature '{f}', which the backbone does not give " +
+                $"(it gives {string.Join(", ", features.Keys)}).", nameof(features))).ToList();
 }

@@ -67,7 +67,7 @@ internal static class FastRcnnInferenceExporter
     }
 
     /// <summary>Box2BoxTransform.ApplyDeltas in float32: [R, K', 4] boxes from deltas [R, 4K'] against proposals [R, 4].</summary>
-    private static string Decode(GraphOps o, Box2BoxTransform t, string deltas, string proposals, long regClasses)
+    internal static string Decode(GraphOps o, Box2BoxTransform t, string deltas, string proposals, long regClasses)
     {
         var p = o.Ops("Split", "SplitProposals", new[] { o.Reshape("Proposals3d", proposals, -1, 1, 4) }, 4, OnnxAttribute.Int("axis", 2));
         var width = o.Op("Sub", "Widths", p[2], p[0]);

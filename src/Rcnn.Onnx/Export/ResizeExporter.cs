@@ -14,9 +14,11 @@ internal static class ResizeExporter
     private const TensorProto.Types.DataType F64 = TensorProto.Types.DataType.Double;
     private const TensorProto.Types.DataType I64 = TensorProto.Types.DataType.Int64;
 
-    /// <summary>Taps summed in ResizeTransform's order: 2 * ceil(scale) + 1 for up to 4x shrinking. Every axis gets at
-    /// least this many (the extra ones weigh 0, and adding +0 changes no sum).</summary>
-    private const int ExactTaps = 9;
+    /// <summary>Taps summed in ResizeTransform's order: 2 * ceil(scale) + 1 for up to 2x shrinking (BCCD's 480 -> 256,
+    /// or up to 1600-px images for an 800-px test size). Every axis gets at least this many (the extra ones weigh 0, and
+    /// adding +0 changes no sum); beyond 2x the remaining taps are summed by ReduceSum, which may flip a byte at an exact
+    /// .5. Each unrolled tap costs a pass over the output, so this is a speed/exactness trade.</summary>
+    private const int ExactTaps = 5;
 
     /// <summary>(newH, newW) as float64 [1] values, from int64 [1] height and width.</summary>
     public static (string Height, string Width) TargetSize(GraphOps o, string height, string width, int shortEdge, int maxSize)
@@ -40,29 +42,46 @@ internal static class ResizeExporter
     /// <summary>Resizes float [C, H, W] (0..255 integers) to (newH, newW), float64 [1] each; returns float64 [C, newH, newW].</summary>
     public static string Resize(GraphOps o, string image, string newHeight, string newWidth)
     {
-        var src = o.Cast("ImageF64", image, F64);
         var (wIdx, wWeights) = Coefficients(o, "W", o.Dim("InWidth", image, 2), newWidth);
         var (hIdx, hWeights) = Coefficients(o, "H", o.Dim("InHeight", image, 1), newHeight);
-        // Horizontal: [C, H, newW, taps] samples times [newW, taps] weights, summed over the taps.
-        var hTaps = o.Gather("HorizontalTaps", src, wIdx, 2);
-        var horizontal = ToByte(o, "Horizontal", SequentialSum(o, "HorizontalSum", o.Op("Mul", "HorizontalWeighted", hTaps, wWeights), 3));
-        // Vertical: [C, newH, taps, newW] samples times [newH, taps, 1] weights.
-        var vTaps = o.Gather("VerticalTaps", horizontal, hIdx, 1);
-        var vWeights = o.Unsqueeze("VerticalWeights", hWeights, 2);
-        return ToByte(o, "Vertical", SequentialSum(o, "VerticalSum", o.Op("Mul", "VerticalWeighted", vTaps, vWeights), 2));
+        // The resized axis goes first, so every tap gathers whole contiguous [C, other] blocks.
+        var byColumn = o.Op("Transpose", "ColumnsFirst", new[] { o.Cast("ImageF64", image, F64) }, OnnxAttribute.Ints("perm", 2, 0, 1));
+        var horizontal = ToByte(o, "Horizontal", Accumulate(o, "Horizontal", byColumn, wIdx, wWeights));      // [newW, C, H]
+        var byRow = o.Op("Transpose", "RowsFirst", new[] { horizontal }, OnnxAttribute.Ints("perm", 2, 1, 0));  // [H, C, newW]
+        var vertical = ToByte(o, "Vertical", Accumulate(o, "Vertical", byRow, hIdx, hWeights));              // [newH, C, newW]
+        return o.Op("Transpose", "ChannelsFirst", new[] { vertical }, OnnxAttribute.Ints("perm", 1, 0, 2));
     }
 
     /// <summary>
-    /// Sums <paramref name="x"/> over <paramref name="axis"/> tap by tap from the first, as ResizeTransform accumulates:
-    /// with weights like k/30 many sums land exactly on .5, so the rounding order decides the byte. Axes longer than
-    /// <see cref="ExactTaps"/> (shrinking more than 4x) add the rest with ReduceSum.
+    /// out[i] = sum over taps k of weights[i, k] * x[indices[i, k]] along axis 0 of <paramref name="x"/>, accumulated tap by
+    /// tap from the first as ResizeTransform does: with weights like k/30 many sums land exactly on .5, so the summation
+    /// order decides the byte. Taps past <see cref="ExactTaps"/> (shrinking more than 2x) are added last with ReduceSum.
     /// </summary>
-    private static string SequentialSum(GraphOps o, string name, string x, long axis)
+    private static string Accumulate(GraphOps o, string name, string x, string indices, string weights)
     {
-        var sum = o.Gather($"{name}Tap0", x, o.Int($"{name}_k0", 0), axis);
+        string? sum = null;
+        for (int k = 0; k < ExactTaps; k++)
+        {
+            var tap = o.Int($"{name}_k{k}", k);
+            var rows = o.Gather($"{name}Tap{k}", x, o.Gather($"{name}Index{k}", indices, tap, 1));
+            var weight = o.Reshape($"{name}Weight{k}", o.Gather($"{name}WeightCol{k}", weights, tap, 1), -1, 1, 1);
+            var term = o.Op("Mul", $"{name}Term{k}", rows, weight);
+            sum = sum is null ? term : o.Op("Add", $"{name}Add{k}", sum, term);
+        }
+        var tailRows = o.Gather($"{name}TailRows", x, o.Slice($"{name}TailIndex", indices, ExactTaps, long.MaxValue, 1));
+        var tailWeights = o.Unsqueeze($"{name}TailWeights", o.Slice($"{name}TailWeight", weights, ExactTaps, long.MaxValue, 1), 2, 3);
+        var tail = o.Op("ReduceSum", $"{name}Tail", new[] { o.Op("Mul", $"{name}TailTerms", tailRows, tailWeights), o.Ints($"{name}_tail_axis", 1) },
+            OnnxAttribute.Int("keepdims", 0));
+        return o.Op("Add", $"{name}AddTail", sum!, tail);
+    }
+
+    /// <summary>Sums [out, taps] over the taps in order (the weight totals, as ResizeTransform adds them).</summary>
+    private static string SequentialSum(GraphOps o, string name, string x)
+    {
+        var sum = o.Gather($"{name}Tap0", x, o.Int($"{name}_k0", 0), 1);
         for (int k = 1; k < ExactTaps; k++)
-            sum = o.Op("Add", $"{name}Add{k}", sum, o.Gather($"{name}Tap{k}", x, o.Int($"{name}_k{k}", k), axis));
-        var rest = o.Op("ReduceSum", $"{name}Rest", new[] { o.Slice($"{name}Tail", x, ExactTaps, long.MaxValue, axis), o.Ints($"{name}_axis", axis) },
+            sum = o.Op("Add", $"{name}Add{k}", sum, o.Gather($"{name}Tap{k}", x, o.Int($"{name}_k{k}", k), 1));
+        var rest = o.Op("ReduceSum", $"{name}Rest", new[] { o.Slice($"{name}Tail", x, ExactTaps, long.MaxValue, 1), o.Ints($"{name}_axis", 1) },
             OnnxAttribute.Int("keepdims", 0));
         return o.Op("Add", $"{name}AddRest", sum, rest);
     }
@@ -106,7 +125,7 @@ internal static class ResizeExporter
             o.Op("Sub", N("OneMinusD"), o.Double(N("one_w"), 1), distance), zero);
         var used = o.Op("Less", N("Used"), k, o.Unsqueeze(N("Count2d"), count, 1));
         var weights = o.Op("Where", N("UsedWeights"), used, triangle, zero);
-        var total = o.Unsqueeze(N("Total"), SequentialSum(o, N("WeightSum"), weights, 1), 1);
+        var total = o.Unsqueeze(N("Total"), SequentialSum(o, N("WeightSum"), weights), 1);
         var safeTotal = o.Op("Where", N("SafeTotal"), o.Op("Greater", N("Positive"), total, zero), total, o.Double(N("one_t"), 1));
         var normalised = o.Op("Div", N("Normalised"), weights, safeTotal);
         var last = o.Op("Sub", N("LastIndex"), inSize, o.Double(N("one_i"), 1));

@@ -3,6 +3,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
 {
     ["ops"] = Rcnn.Benchmarks.OpsBenchmark.Run,
     ["onnx"] = Rcnn.Benchmarks.OnnxBenchmark.Run,
+    ["mlnet"] = Rcnn.Benchmarks.MLNetBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML;
 using Rcnn.MLNet.Data;
 using Rcnn.Training.Data;
@@ -29,5 +30,22 @@ internal static class TestData
         var dir = Path.Combine(Path.GetTempPath(), "rcnn-mlnet-tests", $"{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         return dir;
+    }
+
+    /// <summary>Runs the quick-start sample (a fresh process) with <paramref name="args"/>; returns its stdout lines.</summary>
+    public static string[] RunSample(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "MLNetQuickStart.dll");
+        Assert.IsTrue(File.Exists(dll), $"{dll} is missing (the test project references the sample).");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("exec");
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        Assert.IsTrue(p.WaitForExit(TimeSpan.FromMinutes(5)), "the sample did not finish in 5 minutes");
+        Assert.AreEqual(0, p.ExitCode, $"sample failed: {stderr.Result}\n{stdout}");
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 }

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Rcnn.MLNet.Catalog;
+using Rcnn.MLNet.Scoring;
+using Rcnn.MLNet.Training;
+using Rcnn.Onnx;
+using Rcnn.Training.Config;
+using Rcnn.Training.Data;
+using Rcnn.Training.Modeling.MetaArch;
+
+namespace Rcnn.Benchmarks;
+
+/// <summary>
+/// `mlnet`: images/s of one detector through the ML.NET scoring chain (PredictionEngine over MLImage) against a bare
+/// ONNX Runtime session on the same ONNX bytes and the same decoded BCCD test images (the bare side converts RGB bytes
+/// to the float planes itself, as the chain does). Passes alternate; medians of the passes are reported.
+/// Options: --onnx FILE (default: the BCCD preset's R18-FPN, untrained, exported), --images N (20), --passes P (3).
+/// </summary>
+internal static class MLNetBenchmark
+{
+    public sealed class Input
+    {
+        [Microsoft.ML.Transforms.Image.ImageType(480, 640)]
+        public MLImage? Image { get; set; }
+    }
+
+    public sealed class Output
+    {
+        public string[] PredictedLabel { get; set; } = [];
+        public float[] Score { get; set; } = [];
+        public float[] PredictedBoundingBoxes { get; set; } = [];
+    }
+
+    public static int Run(string[] args)
+    {
+        int count = ArgOr(args, "--images", 20), passes = ArgOr(args, "--passes", 3);
+        int i = Array.IndexOf(args, "--onnx");
+        byte[] onnx = i >= 0 && i + 1 < args.Length ? File.ReadAllBytes(args[i + 1]) : UntrainedBccdDetector();
+        string voc = Path.Combine(BuiltinDatasets.FindRoot() ?? throw new DirectoryNotFoundException("datasets/ not found"), "bccd", "BCCD");
+        var paths = File.ReadAllLines(Path.Combine(voc, "ImageSets", "Main", "test.txt")).Where(l => l.Trim().Length > 0).Take(count)
+            .Select(id => Path.Combine(voc, "JPEGImages", id.Trim() + ".jpg")).ToArray();
+        var rgb = paths.Select(p => ImageReader.Read(p, "RGB")).ToArray();
+        var images = paths.Select(MLImage.CreateFromFile).ToArray();
+
+        using var session = new InferenceSession(onnx);
+        var ml = new MLContext();
+        var model = ml.Transforms.DetectObjects(new MemoryStream(onnx)).Fit(ml.Data.LoadFromEnumerable(Array.Empty<Input>()));
+        using var engine = ml.Model.CreatePredictionEngine<Input, Output>(model, new PredictionEngineOptions { OwnsTransformer = false });
+
+        long bareDetections = 0, chainDetections = 0;
+        double Bare()
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var img in rgb) bareDetections += RunBare(session, img);
+            return rgb.Length / clock.Elapsed.TotalSeconds;
+        }
+        double Chain()
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var img in images) chainDetections += engine.Predict(new Input { Image = img }).Score.Length;
+            return images.Length / clock.Elapsed.TotalSeconds;
+        }
+        RunBare(session, rgb[0]);
+        engine.Predict(new Input { Image = images[0] });
+        var bare = new List<double>();
+        var chain = new List<double>();
+        for (int p = 0; p < passes; p++)
+        {
+            bare.Add(Bare());
+            chain.Add(Chain());
+        }
+        double b = Median(bare), c = Median(chain);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{paths.Length} BCCD test images (640x480), {passes} passes, ONNX {onnx.Length / 1e6:F1} MB, {Environment.ProcessorCount} cores"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare ONNX Runtime session : {b,7:F2} images/s   passes [{string.Join(", ", bare.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))}]"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ML.NET scoring chain      : {c,7:F2} images/s   passes [{string.Join(", ", chain.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))}]"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pipeline overhead         : {(b / c - 1) * 100,7:F1} % of the bare time per image"));
+        if (bareDetections != chainDetections)
+        {
+            Console.Error.WriteLine($"error: the two sides found different numbers of detections ({bareDetections} vs {chainDetections}).");
+            return 1;
+        }
+        return 0;
+    }
+
+    private static int RunBare(InferenceSession session, ImageBuffer img)
+    {
+        int plane = img.Height * img.Width;
+        var pixels = new float[3 * plane];
+        var d = img.Data;
+        for (int p = 0, k = 0; p < plane; p++, k += 3)
+        {
+            pixels[p] = d[k];
+            pixels[plane + p] = d[k + 1];
+            pixels[2 * plane + p] = d[k + 2];
+        }
+        using var outputs = session.Run(
+        [
+            NamedOnnxValue.CreateFromTensor(DetectorOnnxNames.Pixels, new DenseTensor<float>(pixels, [pixels.Length])),
+            NamedOnnxValue.CreateFromTensor(DetectorOnnxNames.Height, new DenseTensor<long>(new long[] { img.Height }, [1])),
+            NamedOnnxValue.CreateFromTensor(DetectorOnnxNames.Width, new DenseTensor<long>(new long[] { img.Width }, [1])),
+        ]);
+        var byName = outputs.ToDictionary(o => o.Name);
+        _ = byName[DetectorOnnxNames.Boxes].AsTensor<float>().ToArray();
+        _ = byName[DetectorOnnxNames.LabelNames].AsTensor<string>().ToArray();
+        return byName[DetectorOnnxNames.Scores].AsTensor<float>().ToArray().Length;
+    }
+
+    /// <summary>The quick-start architecture with random weights and no score threshold: every image yields the full
+    /// 100 detections, so the outputs have a realistic size.</summary>
+    private static byte[] UntrainedBccdDetector()
+    {
+        var cfg = ConfigPresets.Load(ConfigPresets.Default);
+        cfg.MergeFromList(["MODEL.ROI_HEADS.SCORE_THRESH_TEST", "0.0"]);
+        Rcnn.Training.TorchRuntime.EnsureLoaded();
+        TorchSharp.torch.random.manual_seed(1);
+        using var model = GeneralizedRcnn.FromConfig(cfg);
+        model.eval();
+        return DetectorOnnxExporter.ExportToBytes(model, cfg,
+            new DetectorOnnxOptions { InputLayout = OnnxInputLayout.FlatPixels, ClassNames = BuiltinDatasets.BccdClasses });
+    }
+
+    private static double Median(List<double> v)
+    {
+        var s = v.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    private static int ArgOr(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}

@@ -8,7 +8,7 @@ namespace Rcnn.Cli.Tests;
 /// <summary>
 /// An experiment cancelled in the middle of its second trial keeps the first trial's result and files, removes the
 /// second trial's folder, and leaves no temporary files; the first trial went through a successive-halving checkpoint
-/// (a third of its 30 iterations) and resumed from it. Tiny trials: 4 training images at 128 px. About 60 s.
+/// (a third of its 15 iterations) and resumed from it. Tiny trials: 4 training images at 128 px. About 60 s.
 /// </summary>
 [TestClass]
 public sealed class ExperimentCancellationTests
@@ -28,8 +28,13 @@ public sealed class ExperimentCancellationTests
 
         public void ReportBestTrial(DetectionTrialResult result) => Events.Add($"best {result.TrialId}");
 
-        public void ReportFailTrial(DetectionTrialSettings settings, Exception? exception = null) =>
+        public void ReportFailTrial(DetectionTrialSettings settings, Exception? exception = null)
+        {
             Events.Add($"failed {settings.TrialId} {exception?.GetType().Name}");
+            Failures.Add(exception?.ToString() ?? "");
+        }
+
+        public List<string> Failures { get; } = new();
     }
 
     [TestMethod]
@@ -49,7 +54,7 @@ public sealed class ExperimentCancellationTests
             .SetBaseConfig(cfg)
             .SetSearchSpace(new DetectionSearchSpace
             {
-                BackboneDepths = [18], ImageSizes = [128], RoiBatchSizesPerImage = [64], Iterations = [30],
+                BackboneDepths = [18], ImageSizes = [128], RoiBatchSizesPerImage = [64], Iterations = [15],
                 AnchorSizeSets = [[16, 32, 64, 128, 256]],
             })
             .SetSeed(5)
@@ -59,20 +64,20 @@ public sealed class ExperimentCancellationTests
             .SetOutputDirectory(output)
             .SetNumThreads(2)
             .SetMonitor(monitor)
-            // Cancel once the second trial has run 5 iterations (the engine prints "iter: 4" after the fifth).
+            // Cancel once the second trial has run 5 iterations (the engine prints "iter: 4" after the fifth; progress lines come every 5).
             .SetLog(line => { if (monitor.Running == 1 && line.Contains("iter: 4  ", StringComparison.Ordinal)) cts.Cancel(); });
 
         var result = await experiment.RunAsync(cts.Token);
 
         Assert.IsTrue(result.Cancelled);
-        Assert.AreEqual(1, result.Trials.Count);
+        Assert.AreEqual(1, result.Trials.Count, string.Join("\n", monitor.Events.Concat(monitor.Failures)));
         var t0 = result.Trials[0];
         Assert.AreEqual(0, t0.TrialId);
         Assert.AreSame(t0, result.BestTrial);
-        Assert.AreEqual(30, t0.IterationsDone);
+        Assert.AreEqual(15, t0.IterationsDone);
         Assert.IsFalse(t0.StoppedEarly);
         Assert.AreEqual(1, t0.CheckpointScores.Count);
-        Assert.AreEqual(10, t0.CheckpointScores[0].Iteration);
+        Assert.AreEqual(5, t0.CheckpointScores[0].Iteration);  // round(15 / 3 / 5) * 5
         Assert.IsTrue(t0.MAP50 is >= 0 and <= 1 && t0.MAP50_95 <= t0.MAP50, $"{t0.MAP50} {t0.MAP50_95}");
         Assert.IsTrue(t0.PeakMemoryInMegaByte > 0);
         Assert.AreEqual(5, t0.Settings.Seed);  // experiment seed + trial id

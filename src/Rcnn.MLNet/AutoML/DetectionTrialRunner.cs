@@ -39,8 +39,10 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
         void OnLog(string line)
         {
             log(line);
+            // Only while a segment trains: lines logged between segments (e.g. by the resume) must not stop the next one.
             var t = trainer?.Trainer;
-            if (t is not null && target < maxIter && t.Iteration + 1 >= target) segmentStop?.Cancel();
+            var s = segmentStop;
+            if (t is not null && s is not null && target < maxIter && t.Iteration + 1 >= target) s.Cancel();
         }
 
         using var deadlineStop = new CancellationTokenSource();
@@ -67,10 +69,12 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
             for (int k = 0; ; k++)
             {
                 target = k < targets.Count ? targets[k] : maxIter;
-                using (segmentStop = new CancellationTokenSource())
-                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, deadlineStop.Token, segmentStop.Token))
+                using var segment = new CancellationTokenSource();
+                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, deadlineStop.Token, segment.Token))
                 {
+                    segmentStop = segment;
                     bool completed = trainer.Train(stop.Token);
+                    segmentStop = null;
                     done = trainer.Trainer?.Iteration ?? done;
                     peak = Math.Max(peak, trainer.Trainer?.Storage.History("rss_mb").Select(v => v.Value).DefaultIfEmpty(0).Max() ?? 0);
                     ct.ThrowIfCancellationRequested();

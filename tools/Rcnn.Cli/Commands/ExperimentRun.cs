@@ -34,7 +34,7 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         cfg.Datasets.Train.Clear();
         cfg.Datasets.Train.Add(TrainName);
         ctx.Line("Measuring training speed of the central configuration...");
-        double itPerSec = ThroughputProbe.Measure(cfg, catalog, Path.Combine(output, ".probe"));
+        double itPerSec = ThroughputProbe.Measure(cfg, catalog, Path.Combine(output, ".probe"), o.NumThreads);
         double share = Math.Max(30, (o.Budget - clock.Elapsed).TotalSeconds * 0.85 / o.MaxTrials);
         int central = Math.Max(20, (int)(share * itPerSec / 10) * 10);
         var space = new DetectionSearchSpace

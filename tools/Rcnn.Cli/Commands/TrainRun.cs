@@ -126,7 +126,7 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
         if (choice is not null && !userIters)
         {
             ctx.Line("Measuring training speed at the picked size (a few iterations)...");
-            double itPerSec = ThroughputProbe.Measure(cfg, data.Catalog, Path.Combine(output, ".probe"));
+            double itPerSec = ThroughputProbe.Measure(cfg, data.Catalog, Path.Combine(output, ".probe"), o.NumThreads);
             AutoConfigPicker.PickIterations(choice, o.Budget - clock.Elapsed, itPerSec);
             cfg.MergeFromList(AutoConfigPicker.ScheduleOverrides(choice.MaxIter!.Value));
             cfg.MergeFromList(o.Overrides);

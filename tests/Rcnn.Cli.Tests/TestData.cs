@@ -14,9 +14,12 @@ internal static class TestData
         throw new DirectoryNotFoundException("Rcnn.MLNet.sln not found above the test output folder.");
     }
 
+    /// <summary>This test run's scratch root (checkpoints are ~200 MB each), deleted by <see cref="TestRunCleanup"/>.</summary>
+    public static string RunRoot { get; } = Path.Combine(Path.GetTempPath(), "rcnn-cli-tests", Guid.NewGuid().ToString("N")[..12]);
+
     public static string TempDir(string name)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "rcnn-cli-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        string dir = Path.Combine(RunRoot, name + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         return dir;
     }

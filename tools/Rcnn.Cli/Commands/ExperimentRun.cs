@@ -63,7 +63,9 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
             .SetMaxTrials(o.MaxTrials)
             .SetOutputDirectory(output)
             .SetNumThreads(o.NumThreads)
-            .SetMonitor(new ConsoleMonitor(ctx));
+            .SetMonitor(new ConsoleMonitor(ctx))
+            // Progress only (iteration, ETA, losses); the engine's other lines would bury the trial reports.
+            .SetLog(line => { if (line.StartsWith("eta:", StringComparison.Ordinal)) ctx.Line("  " + line); });
         if (o.Tuner == "random") experiment.SetRandomSearchTuner();
         else experiment.SetSuccessiveHalvingTuner();
         Result = experiment.RunAsync(ctx.Stop).GetAwaiter().GetResult();

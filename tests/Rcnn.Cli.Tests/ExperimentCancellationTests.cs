@@ -2,6 +2,7 @@ using System.Text.Json;
 using Rcnn.MLNet.AutoML;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
+using Rcnn.Training.Evaluation;
 
 namespace Rcnn.Cli.Tests;
 
@@ -62,7 +63,7 @@ public sealed class ExperimentCancellationTests
             .SetTrainingTimeInSeconds(600)
             .SetMaxTrials(3)
             .SetOutputDirectory(output)
-            .SetNumThreads(2)
+            .SetNumThreads(1)
             .SetMonitor(monitor)
             // Cancel once the second trial has run 5 iterations (the engine prints "iter: 4" after the fifth; progress lines come every 5).
             .SetLog(line => { if (monitor.Running == 1 && line.Contains("iter: 4  ", StringComparison.Ordinal)) cts.Cancel(); });
@@ -93,5 +94,12 @@ public sealed class ExperimentCancellationTests
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, DetectionExperiment.SummaryFile)));
         Assert.AreEqual(1, summary.RootElement.GetProperty("trials").GetArrayLength());
         Assert.AreEqual(0, summary.RootElement.GetProperty("best_trial").GetInt32());
+
+        // The kept checkpoint is the scored model: evaluated again from disk it gives the recorded numbers.
+        using var model = t0.LoadModel();
+        var val = catalog.Get("val");
+        var again = DatasetEvaluation.Evaluate(model, val.Records, val.Metadata, t0.LoadConfig());
+        Assert.AreEqual(t0.MAP50, Math.Max(0, again.AP50), 1e-9);
+        Assert.AreEqual(t0.MAP50_95, Math.Max(0, again.AP), 1e-9);
     }
 }

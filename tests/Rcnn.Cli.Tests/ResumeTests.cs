@@ -16,7 +16,7 @@ public sealed class ResumeTests
     {
         string voc = TestData.MiniVoc("resume", 4, 1);
         string output = TestData.TempDir("resume-out");
-        string[] args = ["train", "--dataset", voc, "--output", output, "--time-budget", "10m", "--num-threads", "2", "--preview-images", "1",
+        string[] args = ["train", "--dataset", voc, "--output", output, "--time-budget", "10m", "--num-threads", "1", "--preview-images", "1",
             .. TestData.TinyOverrides, "SOLVER.MAX_ITER", "10", "SOLVER.CHECKPOINT_PERIOD", "100"];
 
         using var stop = new CancellationTokenSource();

@@ -142,7 +142,8 @@ public sealed class DetectionExperiment
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         string root = Path.GetFullPath(outputDirectory);
         Directory.CreateDirectory(root);
-        int classes = catalog!.GetMetadata(validation!).ThingClasses.Count;
+        var classNames = catalog!.GetMetadata(validation!).ThingClasses;
+        int classes = classNames.Count;
         var results = new List<DetectionTrialResult>();
         DetectionTrialResult? best = null;
         bool cancelled = false;
@@ -183,7 +184,7 @@ public sealed class DetectionExperiment
             WriteSummary(root, results, best);
         }
         WriteSummary(root, results, best);
-        return new DetectionExperimentResult(results, best, cancelled, clock.Elapsed);
+        return new DetectionExperimentResult(results, best, cancelled, clock.Elapsed, classNames);
     }
 
     private static bool Better(DetectionTrialResult a, DetectionTrialResult b) =>

@@ -2,6 +2,7 @@
 var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["ops"] = Rcnn.Benchmarks.OpsBenchmark.Run,
+    ["onnx"] = Rcnn.Benchmarks.OnnxBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -49,6 +49,9 @@ public sealed class RoiPooler : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<B
     public int CanonicalBoxSize { get; }
     public int CanonicalLevel { get; }
 
+    /// <summary>One ROIAlign per level, finest first (read by the ONNX exporter).</summary>
+    public IReadOnlyList<RoiAlign> LevelPoolers => _levelPoolers;
+
     public override Tensor forward(IReadOnlyList<Tensor> features, IReadOnlyList<Boxes> boxLists) => Forward(features, boxLists);
 
     /// <summary>(M, C, out, out) pooled features, M the total box count, in the order of the concatenated box lists.</summary>

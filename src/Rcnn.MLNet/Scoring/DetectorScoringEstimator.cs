@@ -1,0 +1,93 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Rcnn.MLNet.Scoring;
+
+/// <summary>
+/// Scores an exported detector (FlatPixels layout) as a chain of ML.NET's own transformers, so the fitted model saves
+/// and loads with <c>mlContext.Model.Save/Load</c>:
+/// copy image -> CustomMapping "Rcnn.ImageToPixels" (MLImage to RGB CHW floats, height, width) -> ApplyOnnxModel (the
+/// ONNX bytes are stored in the model; GpuDeviceId/FallbackToCpu come from the MLContext, also on load) -> copies to
+/// the output columns -> drop of the intermediate columns.
+/// Outputs: <c>PredictedLabel</c> string[] (class names), <c>Score</c> float[], <c>PredictedBoundingBoxes</c> float[4N]
+/// as x0, y0, x1, y1 in the scored image's own pixels, one entry per detection in descending score order.
+/// </summary>
+public sealed class DetectorScoringEstimator : IEstimator<TransformerChain<ITransformer>>
+{
+    private readonly TransformsCatalog catalog;
+    private readonly byte[] onnx;
+    private readonly byte[] scoringOnnx;
+
+    public DetectorScoringEstimator(TransformsCatalog catalog, byte[] onnxModel, ScoringColumns? columns = null, string source = "the ONNX model")
+    {
+        this.catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
+        onnx = onnxModel ?? throw new ArgumentNullException(nameof(onnxModel));
+        Columns = columns ?? new ScoringColumns();
+        Columns.Validate();
+        Info = DetectorOnnxInfo.Read(onnx, source);
+        scoringOnnx = MlNetOnnxAdapter.Adapt(onnx);
+    }
+
+    public ScoringColumns Columns { get; }
+
+    /// <summary>Class names and metadata read from the ONNX model.</summary>
+    public DetectorOnnxInfo Info { get; }
+
+    /// <summary>The ONNX model as given (a copy); the chain scores it re-declared by <see cref="MlNetOnnxAdapter"/>.</summary>
+    public byte[] GetOnnxModel() => (byte[])onnx.Clone();
+
+    /// <summary>
+    /// The catalog whose MLContext settings the ONNX step takes. ML.NET only falls back to the CPU on an
+    /// OnnxRuntimeException, but the CPU build of ONNX Runtime fails a CUDA request with EntryPointNotFoundException;
+    /// so when a GPU is asked for and this ONNX Runtime has no CUDA provider, we fall back here (logged) or explain.
+    /// </summary>
+    private TransformsCatalog OnnxCatalog(IDataView input)
+    {
+        var env = Catalog.CatalogEnvironment.TryGet(catalog);
+        if (env?.GetType().GetProperty("GpuDeviceId")?.GetValue(env) is not int gpu) return catalog;
+        if (Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider")) return catalog;
+        bool fallback = env.GetType().GetProperty("FallbackToCpu")?.GetValue(env) is true;
+        if (!fallback)
+            throw new InvalidOperationException(
+                $"MLContext.GpuDeviceId is {gpu}, but this ONNX Runtime has no CUDA execution provider. Reference " +
+                "Microsoft.ML.OnnxRuntime.Gpu (with CUDA installed) instead of Microsoft.ML.OnnxRuntime, or set MLContext.FallbackToCpu = true.");
+        using (var log = new Catalog.DetectionLog(env, "DetectObjects"))
+            log.Warning($"MLContext.GpuDeviceId is {gpu}, but this ONNX Runtime has no CUDA execution provider: scoring on the CPU (FallbackToCpu).");
+        // A context without a GPU request builds a CPU session; a saved model takes the loading MLContext's settings again.
+        return new MLContext().Transforms;
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => DetectionOutputSchema.Propagate(catalog, inputSchema, Columns);
+
+    /// <summary>Builds the chain. Each step is fitted on its own (not through EstimatorChain) because CustomMapping's
+    /// schema check wants the exact unsized image type, while its transformer binds any MLImage column.</summary>
+    public TransformerChain<ITransformer> Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        DetectionOutputSchema.CheckImage(input.Schema, Columns.Image);
+        var steps = new IEstimator<ITransformer>[]
+        {
+            catalog.CopyColumns(DetectorOnnxNames.ScoringImage, Columns.Image),
+            catalog.CustomMapping(new ImageToPixelsFactory().GetMapping(), ImageToPixelsFactory.ContractName),
+            OnnxCatalog(input).ApplyOnnxModel(
+                [DetectorOnnxNames.Boxes, DetectorOnnxNames.Scores, DetectorOnnxNames.LabelNames],
+                [DetectorOnnxNames.Pixels, DetectorOnnxNames.Height, DetectorOnnxNames.Width],
+                new MemoryStream(scoringOnnx, writable: false)),
+            catalog.CopyColumns(Columns.PredictedLabel, DetectorOnnxNames.LabelNames),
+            catalog.CopyColumns(Columns.Score, DetectorOnnxNames.Scores),
+            catalog.CopyColumns(Columns.PredictedBoundingBoxes, DetectorOnnxNames.Boxes),
+            catalog.DropColumns(
+                DetectorOnnxNames.ScoringImage, DetectorOnnxNames.Pixels, DetectorOnnxNames.Height, DetectorOnnxNames.Width,
+                DetectorOnnxNames.Boxes, DetectorOnnxNames.Scores, DetectorOnnxNames.LabelNames),
+        };
+        var fitted = new List<ITransformer>(steps.Length);
+        IDataView current = input;
+        foreach (var step in steps)
+        {
+            var t = step.Fit(current);
+            fitted.Add(t);
+            current = t.Transform(current);
+        }
+        return new TransformerChain<ITransformer>([.. fitted]);
+    }
+}

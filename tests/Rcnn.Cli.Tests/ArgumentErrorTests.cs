@@ -89,11 +89,27 @@ public sealed class ArgumentErrorTests
     }
 
     [TestMethod]
+    public void CodegenNeedsAnIdentifierAndAnExportedModel()
+    {
+        string dir = TestData.TempDir("codegen-args");
+        var r = CliRunner.Run("codegen", "--model", dir, "--name", "1st-model");
+        Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
+        StringAssert.Contains(r.Err, "'1st-model' is not a C# identifier");
+        r = CliRunner.Run("codegen", "--model", dir);
+        Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
+        StringAssert.Contains(r.Err, Path.Combine(dir, "model.onnx"));
+        StringAssert.Contains(r.Err, "rcnn export");
+        r = CliRunner.Run("export", "--model", dir, "--layout", "nchw");
+        Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
+        StringAssert.Contains(r.Err, "nchw");
+    }
+
+    [TestMethod]
     public void HelpListsEveryCommandAndOption()
     {
         var r = CliRunner.Run("--help");
         Assert.AreEqual(ExitCodes.Ok, r.ExitCode);
-        foreach (var c in new[] { "train", "eval", "predict", "experiment" }) StringAssert.Contains(r.Out, c);
+        foreach (var c in new[] { "train", "eval", "predict", "export", "codegen", "experiment" }) StringAssert.Contains(r.Out, c);
         r = CliRunner.Run("train", "--help");
         Assert.AreEqual(ExitCodes.Ok, r.ExitCode);
         foreach (var o in new[] { "--dataset", "--images", "--test-dataset", "--config", "--time-budget", "--output", "--resume", "KEY VALUE" })

@@ -9,7 +9,8 @@ namespace Rcnn.Cli.Tests;
 /// <summary>
 /// An experiment cancelled in the middle of its second trial keeps the first trial's result and files, removes the
 /// second trial's folder, and leaves no temporary files; the first trial went through a successive-halving checkpoint
-/// (a third of its 15 iterations) and resumed from it. Tiny trials: 4 training images at 128 px. About 60 s.
+/// (a third of its 15 iterations) and resumed from it; its checkpoint reloads to the same MAP and, as an ML.NET
+/// transformer, detects what the TorchSharp model detects. Tiny trials: 4 training images at 128 px. About 60 s.
 /// </summary>
 [TestClass]
 public sealed class ExperimentCancellationTests
@@ -101,5 +102,12 @@ public sealed class ExperimentCancellationTests
         var again = DatasetEvaluation.Evaluate(model, val.Records, val.Metadata, t0.LoadConfig());
         Assert.AreEqual(t0.MAP50, Math.Max(0, again.AP50), 1e-9);
         Assert.AreEqual(t0.MAP50_95, Math.Max(0, again.AP), 1e-9);
+
+        // The best trial as an ML.NET transformer detects what its TorchSharp model detects.
+        string image = val.Records[0].FileName;
+        var predictor = new Output.Predictor(model, t0.LoadConfig(), result.ClassNames);
+        var torch = predictor.Predict(image).Detections.Select(d => new Det(d.Label, d.Score, [d.X0, d.Y0, d.X1, d.Y1])).ToList();
+        var ml = new Microsoft.ML.MLContext();
+        DeployablesCheck.AssertMatch(torch, DeployablesCheck.RunTransformer(ml, result.BestTransformer(ml)!, image), "best trial transformer");
     }
 }

@@ -39,6 +39,8 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Build(ctx));
         root.Subcommands.Add(EvalCommand.Build(ctx));
         root.Subcommands.Add(PredictCommand.Build(ctx));
+        root.Subcommands.Add(ExportCommand.Build(ctx));
+        root.Subcommands.Add(CodegenCommand.Build(ctx));
         root.Subcommands.Add(ExperimentCommand.Build(ctx));
         return root;
     }

@@ -18,6 +18,7 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
 {
     public const string TrainName = "train";
     public const string ValidationName = "validation";
+    public const string BestModelFile = "best_model.mlnet";
 
     public DetectionExperimentResult? Result { get; private set; }
 
@@ -71,8 +72,17 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         Result = experiment.RunAsync(ctx.Stop).GetAwaiter().GetResult();
         ctx.Console.Write(Leaderboard(Result));
         if (Result.BestTrial is { } best)
+        {
             ctx.Line(string.Create(CultureInfo.InvariantCulture,
                 $"Best: trial {best.TrialId} ({best.Parameters}) validation MAP50 {best.MAP50 * 100:F1}, MAP50_95 {best.MAP50_95 * 100:F1}; checkpoint {best.CheckpointPath}"));
+            if (!Result.Cancelled)
+            {
+                var ml = new MLContext(o.Seed);
+                string zip = Path.Combine(output, BestModelFile);
+                ml.Model.Save(Result.BestTransformer(ml)!, null, zip);
+                ctx.Line($"Best model as an ML.NET model zip: {zip}");
+            }
+        }
         ctx.Line($"{Result.Trials.Count} trials in {Result.Duration.TotalMinutes:F1} min; leaderboard in {Path.Combine(output, DetectionExperiment.SummaryFile)}.");
         return Result.Cancelled ? ExitCodes.Interrupted : ExitCodes.Ok;
     }

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Rcnn.Cli.AutoConfig;
+using Rcnn.Cli.Codegen;
 using Rcnn.Cli.Datasets;
 using Rcnn.Cli.Output;
+using Rcnn.Onnx;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Engine;
@@ -75,6 +77,7 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
             Evaluation = trainer.LastEvaluation?.GetValueOrDefault(RegisteredDatasets.TestName) ?? trainer.Test()[RegisteredDatasets.TestName];
             WritePreviews(trainer, cfg, data, output);
         }
+        WriteDeployables(trainer, cfg, data, output);
         WriteResults(output, cfg, data, choice, start, done, completed, trainClock.Elapsed, trainer);
         ctx.Console.WriteLine();
         if (Evaluation is not null) ctx.Console.Write(SummaryTable.Build($"'{data.TestDescription}' ({data.Test!.Records.Count} images)", Evaluation));
@@ -156,6 +159,29 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
             PredictionDrawer.Save(p, Path.Combine(dir, Path.GetFileNameWithoutExtension(r.FileName) + ".jpg"));
         }
         ctx.Line($"Drew predictions (score >= 0.5) on {Math.Min(o.PreviewImages, data.Test.Records.Count)} test images into {dir}.");
+    }
+
+    /// <summary>model.onnx (image layout), model.mlnet (ML.NET zip) and the consumption project. An architecture the
+    /// exporter does not support is reported and skipped; the checkpoint still stands.</summary>
+    private void WriteDeployables(DefaultTrainer trainer, RcnnConfig cfg, RegisteredDatasets data, string output)
+    {
+        trainer.Model.eval();
+        string onnx = Path.Combine(output, ExportCommand.OnnxFile);
+        try
+        {
+            DetectorOnnxExporter.Export(trainer.Model, cfg, onnx, new DetectorOnnxOptions { ClassNames = data.Classes });
+            ctx.Line($"Exported {onnx}.");
+            string zip = Path.Combine(output, MlNetModelFile.FileName);
+            MlNetModelFile.Write(trainer.Model, cfg, data.Classes, zip);
+            ctx.Line($"Saved the ML.NET model {zip} (mlContext.Model.Load; needs Rcnn.MLNet.dll).");
+            string project = Path.Combine(output, CodegenCommand.DefaultFolder);
+            ConsumptionProject.Write(project, CodegenCommand.DefaultName, onnx);
+            ctx.Line($"Generated the consumption project {project} (dotnet run --project {project} -- IMAGE...).");
+        }
+        catch (NotSupportedException e)
+        {
+            ctx.Line($"warning: no ONNX / ML.NET model: {e.Message}");
+        }
     }
 
     private void WriteResults(string output, RcnnConfig cfg, RegisteredDatasets data, AutoConfigChoice? choice, int start, int done,

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Rcnn.Training.Config;
+using Rcnn.Training.Data;
+
+namespace Rcnn.MLNet.AutoML;
+
+/// <summary>
+/// An AutoML-shaped search for a good detector within a time budget: set the data, the search space, the budget, the
+/// tuner and a monitor, then <see cref="RunAsync"/>. Each trial trains the base config with the proposed parameters
+/// into its own folder under the output directory and is scored (MAP50_95, MAP50) on the validation data. The tuner
+/// may stop a trial at a checkpoint (successive halving). Cancellation stops the running trial after its current
+/// iteration, deletes that trial's folder, and returns the trials finished so far; the experiment.json leaderboard is
+/// rewritten (atomically) after every trial, so the output folder only ever holds finished trials.
+/// </summary>
+public sealed class DetectionExperiment
+{
+    public const string SummaryFile = "experiment.json";
+
+    private DatasetCatalog? catalog;
+    private IReadOnlyList<string> train = [];
+    private string? validation;
+    private RcnnConfig? baseConfig;
+    private DetectionSearchSpace space = new();
+    private uint seconds = 600;
+    private int maxTrials = int.MaxValue;
+    private IDetectionTuner? tuner;
+    private IDetectionMonitor? monitor;
+    private int seed;
+    private string outputDirectory = Path.Combine(".", "rcnn-experiment");
+    private int? numThreads;
+    private Action<string> log = _ => { };
+
+    /// <summary>Trains on <paramref name="trainDatasets"/> and scores on <paramref name="validationDataset"/>, names in
+    /// <paramref name="datasetCatalog"/> that share their class list.</summary>
+    public DetectionExperiment SetDataset(DatasetCatalog datasetCatalog, string trainDatasets, string validationDataset) =>
+        SetDataset(datasetCatalog, [trainDatasets], validationDataset);
+
+    public DetectionExperiment SetDataset(DatasetCatalog datasetCatalog, IReadOnlyList<string> trainDatasets, string validationDataset)
+    {
+        ArgumentNullException.ThrowIfNull(datasetCatalog);
+        if (trainDatasets is null || trainDatasets.Count == 0) throw new ArgumentException("At least one training dataset name is needed.", nameof(trainDatasets));
+        ArgumentException.ThrowIfNullOrWhiteSpace(validationDataset);
+        foreach (var n in trainDatasets.Append(validationDataset))
+            if (!datasetCatalog.Names.Contains(n))
+                throw new ArgumentException($"Dataset '{n}' is not registered in the catalog; registered: [{string.Join(", ", datasetCatalog.Names)}].", nameof(trainDatasets));
+        catalog = datasetCatalog;
+        train = trainDatasets.ToArray();
+        validation = validationDataset;
+        return this;
+    }
+
+    /// <summary>The config each trial starts from (the search space's parameters are written over it).</summary>
+    public DetectionExperiment SetBaseConfig(RcnnConfig config)
+    {
+        baseConfig = config?.Clone() ?? throw new ArgumentNullException(nameof(config));
+        return this;
+    }
+
+    public DetectionExperiment SetSearchSpace(DetectionSearchSpace searchSpace)
+    {
+        ArgumentNullException.ThrowIfNull(searchSpace);
+        searchSpace.Validate();
+        space = searchSpace;
+        return this;
+    }
+
+    /// <summary>Wall-clock budget: no trial starts after it, and a running trial is stopped (and scored as it is) at it.</summary>
+    public DetectionExperiment SetTrainingTimeInSeconds(uint trainingTimeInSeconds)
+    {
+        if (trainingTimeInSeconds == 0) throw new ArgumentOutOfRangeException(nameof(trainingTimeInSeconds), 0, "must be > 0.");
+        seconds = trainingTimeInSeconds;
+        return this;
+    }
+
+    public DetectionExperiment SetMaxTrials(int maxNumberOfTrials)
+    {
+        if (maxNumberOfTrials < 1) throw new ArgumentOutOfRangeException(nameof(maxNumberOfTrials), maxNumberOfTrials, "must be >= 1.");
+        maxTrials = maxNumberOfTrials;
+        return this;
+    }
+
+    public DetectionExperiment SetTuner(IDetectionTuner detectionTuner)
+    {
+        tuner = detectionTuner ?? throw new ArgumentNullException(nameof(detectionTuner));
+        return this;
+    }
+
+    /// <summary>Random search over the search space (seeded with <see cref="SetSeed"/>'s seed when called after it).</summary>
+    public DetectionExperiment SetRandomSearchTuner() => SetTuner(new RandomSearchTuner(space, seed));
+
+    /// <summary>Successive halving (the default): trials in the bottom <paramref name="stopFraction"/> at a checkpoint stop.</summary>
+    public DetectionExperiment SetSuccessiveHalvingTuner(IReadOnlyList<double>? checkpointFractions = null, double stopFraction = 0.5, int minTrialsPerCheckpoint = 2) =>
+        SetTuner(new SuccessiveHalvingTuner(space, seed, checkpointFractions, stopFraction, minTrialsPerCheckpoint));
+
+    public DetectionExperiment SetMonitor(IDetectionMonitor detectionMonitor)
+    {
+        monitor = detectionMonitor ?? throw new ArgumentNullException(nameof(detectionMonitor));
+        return this;
+    }
+
+    /// <summary>Seeds the default tuners and each trial's training (trial k uses seed + k).</summary>
+    public DetectionExperiment SetSeed(int experimentSeed)
+    {
+        seed = experimentSeed;
+        return this;
+    }
+
+    public DetectionExperiment SetOutputDirectory(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        outputDirectory = directory;
+        return this;
+    }
+
+    public DetectionExperiment SetNumThreads(int? threads)
+    {
+        if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "must be >= 1.");
+        numThreads = threads;
+        return this;
+    }
+
+    /// <summary>Where the training engine's progress lines go (nowhere by default).</summary>
+    public DetectionExperiment SetLog(Action<string> logLine)
+    {
+        log = logLine ?? throw new ArgumentNullException(nameof(logLine));
+        return this;
+    }
+
+    /// <summary>Runs trials until the budget, the trial count or <paramref name="cancellationToken"/> ends the search.</summary>
+    public Task<DetectionExperimentResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        if (catalog is null || validation is null) throw new InvalidOperationException("Call SetDataset before RunAsync.");
+        if (baseConfig is null) throw new InvalidOperationException("Call SetBaseConfig before RunAsync.");
+        var activeTuner = tuner ?? new SuccessiveHalvingTuner(space, seed);
+        return Task.Run(() => Run(activeTuner, cancellationToken), CancellationToken.None);
+    }
+
+    private DetectionExperimentResult Run(IDetectionTuner activeTuner, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        string root = Path.GetFullPath(outputDirectory);
+        Directory.CreateDirectory(root);
+        var classNames = catalog!.GetMetadata(validation!).ThingClasses;
+        int classes = classNames.Count;
+        var results = new List<DetectionTrialResult>();
+        DetectionTrialResult? best = null;
+        bool cancelled = false;
+        for (int id = 0; id < maxTrials; id++)
+        {
+            if (ct.IsCancellationRequested) { cancelled = true; break; }
+            if (DateTime.UtcNow >= deadline) break;
+            var parameters = activeTuner.Propose(id);
+            var settings = new DetectionTrialSettings(id, parameters, Path.Combine(root, $"trial_{id:D3}"), seed + id, DateTime.UtcNow);
+            monitor?.ReportRunningTrial(settings);
+            DetectionTrialResult result;
+            try
+            {
+                var runner = new DetectionTrialRunner(catalog, train, validation!, baseConfig!, classes, numThreads, log);
+                result = runner.Run(settings, activeTuner, deadline, ct);
+            }
+            catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+            {
+                DeleteQuietly(settings.OutputDirectory);
+                monitor?.ReportFailTrial(settings, e);
+                cancelled = true;
+                break;
+            }
+            catch (Exception e)
+            {
+                DeleteQuietly(settings.OutputDirectory);
+                monitor?.ReportFailTrial(settings, e);
+                continue;
+            }
+            activeTuner.Update(result);
+            results.Add(result);
+            monitor?.ReportCompletedTrial(result);
+            if (best is null || Better(result, best))
+            {
+                best = result;
+                monitor?.ReportBestTrial(result);
+            }
+            WriteSummary(root, results, best);
+        }
+        WriteSummary(root, results, best);
+        return new DetectionExperimentResult(results, best, cancelled, clock.Elapsed, classNames);
+    }
+
+    private static bool Better(DetectionTrialResult a, DetectionTrialResult b) =>
+        a.MAP50 > b.MAP50 || (a.MAP50 == b.MAP50 && a.MAP50_95 > b.MAP50_95);
+
+    private static void DeleteQuietly(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open (e.g. by an antivirus) is left; the next run reuses the folder.
+        }
+    }
+
+    private static void WriteSummary(string root, IReadOnlyList<DetectionTrialResult> results, DetectionTrialResult? best)
+    {
+        var doc = new
+        {
+            best_trial = best?.TrialId,
+            trials = results.Select(r => new
+            {
+                trial = r.TrialId,
+                parameters = r.Parameters,
+                map50_95 = r.MAP50_95,
+                map50 = r.MAP50,
+                duration_s = Math.Round(r.DurationInMilliseconds / 1000, 1),
+                peak_memory_mb = r.PeakMemoryInMegaByte,
+                iterations_done = r.IterationsDone,
+                stopped_early = r.StoppedEarly,
+                stop_reason = r.StopReason,
+                checkpoint_scores = r.CheckpointScores.Select(c => new { iteration = c.Iteration, map50 = c.MAP50 }),
+                checkpoint = Path.GetRelativePath(root, r.CheckpointPath),
+                config = Path.GetRelativePath(root, r.ConfigPath),
+            }),
+        };
+        string path = Path.Combine(root, SummaryFile);
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(tmp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,53 @@
+namespace Rcnn.MLNet.AutoML;
+
+/// <summary>
+/// What a <see cref="DetectionExperiment"/> searches (AutoML's search space, for detection): backbone depth, base LR
+/// (log-uniform between the bounds), image short side, anchor size sets (five sizes, one per FPN level), ROI batch size
+/// per image and iterations. Choices are sampled uniformly.
+/// </summary>
+public sealed class DetectionSearchSpace
+{
+    public IReadOnlyList<int> BackboneDepths { get; init; } = [18, 34, 50];
+    public double MinBaseLearningRate { get; init; } = 0.005;
+    public double MaxBaseLearningRate { get; init; } = 0.04;
+    public IReadOnlyList<int> ImageSizes { get; init; } = [224, 256, 320];
+    public IReadOnlyList<IReadOnlyList<double>> AnchorSizeSets { get; init; } =
+        [[8, 16, 32, 64, 128], [16, 32, 64, 128, 256], [32, 64, 128, 256, 512]];
+    public IReadOnlyList<int> RoiBatchSizesPerImage { get; init; } = [64, 128, 256];
+    public IReadOnlyList<int> Iterations { get; init; } = [100, 200, 300];
+
+    /// <summary>Throws naming the first empty or invalid dimension.</summary>
+    public void Validate()
+    {
+        static void NonEmpty<T>(IReadOnlyList<T> list, string name)
+        {
+            if (list is null || list.Count == 0) throw new ArgumentException($"Search space dimension {name} is empty.", name);
+        }
+        NonEmpty(BackboneDepths, nameof(BackboneDepths));
+        NonEmpty(ImageSizes, nameof(ImageSizes));
+        NonEmpty(AnchorSizeSets, nameof(AnchorSizeSets));
+        NonEmpty(RoiBatchSizesPerImage, nameof(RoiBatchSizesPerImage));
+        NonEmpty(Iterations, nameof(Iterations));
+        if (BackboneDepths.FirstOrDefault(d => d is not (18 or 34 or 50 or 101 or 152)) is int bad and not 0)
+            throw new ArgumentException($"Backbone depth {bad} is not a ResNet depth (18, 34, 50, 101, 152).", nameof(BackboneDepths));
+        if (!(MinBaseLearningRate > 0) || MaxBaseLearningRate < MinBaseLearningRate)
+            throw new ArgumentException($"Base LR range [{MinBaseLearningRate}, {MaxBaseLearningRate}] must be positive and ordered.", nameof(MinBaseLearningRate));
+        if (AnchorSizeSets.FirstOrDefault(a => a.Count != 5) is { } wrong)
+            throw new ArgumentException($"Anchor size set [{string.Join(", ", wrong)}] must have 5 sizes (FPN levels P2..P6).", nameof(AnchorSizeSets));
+        if (Iterations.Any(i => i < 1)) throw new ArgumentException("Iterations must be >= 1.", nameof(Iterations));
+    }
+
+    /// <summary>Draws one point; the draw order is fixed, so a seeded <paramref name="rng"/> gives a reproducible sequence.</summary>
+    public DetectionParameters Sample(Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        int depth = BackboneDepths[rng.Next(BackboneDepths.Count)];
+        double lr = Math.Exp(Math.Log(MinBaseLearningRate) + rng.NextDouble() * (Math.Log(MaxBaseLearningRate) - Math.Log(MinBaseLearningRate)));
+        lr = Math.Round(lr, 5);
+        int size = ImageSizes[rng.Next(ImageSizes.Count)];
+        var anchors = AnchorSizeSets[rng.Next(AnchorSizeSets.Count)];
+        int roi = RoiBatchSizesPerImage[rng.Next(RoiBatchSizesPerImage.Count)];
+        int iters = Iterations[rng.Next(Iterations.Count)];
+        return new DetectionParameters(depth, lr, size, anchors.ToArray(), roi, iters);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Rcnn.Cli.Tests;
+
+/// <summary>Detections as (label, score, box) for comparing the exported models with the TorchSharp detector.</summary>
+internal sealed record Det(string Label, float Score, float[] Box);
+
+internal static partial class DeployablesCheck
+{
+    /// <summary>rcnn predict's predictions.json (TorchSharp forward), first image.</summary>
+    public static List<Det> FromPredictionsJson(string path)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement[0].GetProperty("detections").EnumerateArray().Select(d => new Det(
+            d.GetProperty("label").GetString()!, d.GetProperty("score").GetSingle(),
+            d.GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray())).ToList();
+    }
+
+    [GeneratedRegex(@"^\s+(\S+) ([0-9.]+) \[([-0-9.]+), ([-0-9.]+), ([-0-9.]+), ([-0-9.]+)\]$")]
+    private static partial Regex Line();
+
+    /// <summary>Builds the generated consumption project and runs it on <paramref name="image"/> (threshold 0).</summary>
+    public static List<Det> RunGeneratedProject(string projectDir, string name, string image)
+    {
+        Exec("dotnet", $"build \"{projectDir}\" -c Release -o \"{Path.Combine(projectDir, "out")}\"", out _);
+        string dll = Path.Combine(projectDir, "out", name + ".dll");
+        Exec("dotnet", $"\"{dll}\" \"{image}\" --threshold 0", out string stdout);
+        return stdout.Split('\n').Select(l => Line().Match(l.TrimEnd('\r'))).Where(m => m.Success).Select(m => new Det(m.Groups[1].Value,
+            float.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture),
+            Enumerable.Range(3, 4).Select(i => float.Parse(m.Groups[i].Value, CultureInfo.InvariantCulture)).ToArray())).ToList();
+    }
+
+    private static void Exec(string file, string args, out string stdout)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) Assert.Fail($"{file} {args} exited {p.ExitCode}:\n{stdout}\n{err.Result}");
+    }
+
+    /// <summary>The ML.NET model zip loaded the documented way and scored with a PredictionEngine.</summary>
+    public static List<Det> RunMlNetZip(string zip, string image)
+    {
+        var ml = new Microsoft.ML.MLContext();
+        ml.ComponentCatalog.RegisterAssembly(typeof(Rcnn.MLNet.Scoring.ImageToPixelsFactory).Assembly);
+        var model = ml.Model.Load(zip, out _);
+        return RunTransformer(ml, model, image);
+    }
+
+    public sealed class MlOutput
+    {
+        public string[] PredictedLabel { get; set; } = [];
+        public float[] Score { get; set; } = [];
+        public float[] PredictedBoundingBoxes { get; set; } = [];
+    }
+
+    public static List<Det> RunTransformer(Microsoft.ML.MLContext ml, Microsoft.ML.ITransformer model, string image)
+    {
+        using var engine = ml.Model.CreatePredictionEngine<Rcnn.MLNet.AutoML.DetectionTrialTransformers.ImageRow, MlOutput>(model);
+        using var img = Microsoft.ML.Data.MLImage.CreateFromFile(image);
+        var o = engine.Predict(new Rcnn.MLNet.AutoML.DetectionTrialTransformers.ImageRow { Image = img });
+        return o.Score.Select((s, i) => new Det(o.PredictedLabel[i], s, o.PredictedBoundingBoxes.Skip(4 * i).Take(4).ToArray())).ToList();
+    }
+
+    /// <summary>Each of the <paramref name="top"/> highest-scoring exported detections has a TorchSharp twin: same
+    /// label, score within 2e-3, every coordinate within 1 px (ONNX Runtime vs libtorch float differences).</summary>
+    public static void AssertMatch(IReadOnlyList<Det> expected, IReadOnlyList<Det> actual, string what, int top = 5)
+    {
+        Assert.IsTrue(actual.Count > 0, $"{what}: no detections");
+        Assert.AreEqual(expected.Count, actual.Count, 2, $"{what}: detection count");
+        foreach (var a in actual.OrderByDescending(d => d.Score).Take(top))
+            Assert.IsTrue(expected.Any(e => e.Label == a.Label && Math.Abs(e.Score - a.Score) < 2e-3 && e.Box.Zip(a.Box).All(p => Math.Abs(p.First - p.Second) < 1)),
+                $"{what}: no TorchSharp detection matches {a.Label} {a.Score} [{string.Join(", ", a.Box)}]");
+    }
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+
+namespace Rcnn.Cli.AutoConfig;
+
+/// <summary>
+/// Picks a config from dataset statistics and a time budget (no detection expertise needed). The rules, in order:
+/// <list type="bullet">
+/// <item>backbone: R-18 FPN with GroupNorm from scratch (no pretrained weights are shipped, and on a CPU deeper nets
+///   get too few iterations); R-34 only with 2 h or more and 1000+ images;</item>
+/// <item>short side S: large enough that the 5th-percentile object is at least <see cref="MinObjectPixels"/> px
+///   (S = 8 / p5 relative size), rounded up to a multiple of 32, at least 256, at most the images' own median short
+///   side (no upsampling past it) and at most 320 / 512 / 800 for budgets under 10 min / 1 h / longer; the long side
+///   is capped at S * 1333 / 800 as in detectron2's 800/1333;</item>
+/// <item>anchors: five octaves (one per FPN level P2..P6) starting at the largest power of two not above the
+///   5th-percentile object at S, clamped to 8..32 px;</item>
+/// <item>ROI heads: 128 sampled boxes per image (256 when images hold more than 32 objects on average); detections
+///   per image at least 100 and 1.5x the most crowded image;</item>
+/// <item>iterations: what the measured iterations per second fit into the budget, less 10% and 30 s for evaluation
+///   and artefacts; LR steps at 80%, warm-up one sixth (10..200 iterations).</item>
+/// </list>
+/// </summary>
+public static class AutoConfigPicker
+{
+    public const double MinObjectPixels = 8;
+
+    public static AutoConfigChoice PickShape(DatasetStatistics s, TimeSpan budget)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var inv = CultureInfo.InvariantCulture;
+        int depth = budget >= TimeSpan.FromHours(2) && s.ImageCount >= 1000 ? 34 : 18;
+        string depthWhy = depth == 18
+            ? "from scratch on the CPU (no pretrained weights): the smallest ResNet gets the most iterations in the budget; GroupNorm because batches are 2 images"
+            : "2 h or more and 1000+ images leave room for a deeper from-scratch backbone";
+
+        int cap = budget < TimeSpan.FromMinutes(10) ? 320 : budget < TimeSpan.FromHours(1) ? 512 : 800;
+        double needed = MinObjectPixels / s.RelativeSizeP5;
+        int native = Math.Max(256, RoundUp32(s.MedianShortSide));
+        int shortSide = Math.Min(Math.Min(Math.Max(256, RoundUp32(needed)), cap), native);
+        int maxSize = (int)Math.Round(shortSide * 1333.0 / 800.0);
+        double p5px = s.RelativeSizeP5 * shortSide, p95px = s.RelativeSizeP95 * shortSide;
+        string sizeWhy = string.Create(inv,
+            $"5% of objects are under {s.RelativeSizeP5 * s.MedianShortSide:F0} px at the images' {s.MedianShortSide:F0} px; keeping them >= {MinObjectPixels} px needs {needed:F0} px; " +
+            $"floor 256, cap {cap} for a {TimeBudget.Format(budget)} budget, no upsampling past {native}: objects span {p5px:F0}-{p95px:F0} px (5th-95th percentile) at {shortSide}");
+
+        double baseAnchor = Math.Clamp(Math.Pow(2, Math.Floor(Math.Log2(Math.Max(p5px, 1)))), 8, 32);
+        var anchors = Enumerable.Range(0, 5).Select(k => baseAnchor * Math.Pow(2, k)).ToArray();
+        string anchorWhy = string.Create(inv,
+            $"one octave per FPN level from the power of two under the 5th-percentile object ({p5px:F0} px), clamped to 8..32; the largest covers {anchors[^1]:F0} px vs the 95th percentile {p95px:F0} px");
+
+        int roi = s.MeanObjectsPerImage > 32 ? 256 : 128;
+        int dets = Math.Max(100, (int)Math.Ceiling(1.5 * s.MaxObjectsPerImage));
+        var choice = new AutoConfigChoice
+        {
+            BackboneDepth = depth,
+            ShortSide = shortSide,
+            MaxSize = maxSize,
+            AnchorSizes = anchors,
+            RoiBatchSizePerImage = roi,
+            DetectionsPerImage = dets,
+            NumClasses = s.ClassCount,
+        };
+        choice.Reasons.Add(("backbone", $"R-{depth} FPN, GN, from scratch", depthWhy));
+        choice.Reasons.Add(("image size", $"short side {shortSide}, long side <= {maxSize}", sizeWhy));
+        choice.Reasons.Add(("anchor sizes", string.Join(", ", anchors.Select(a => a.ToString(inv))), anchorWhy));
+        choice.Reasons.Add(("ROI batch / image", roi.ToString(inv), string.Create(inv, $"{s.MeanObjectsPerImage:F1} objects per image on average (256 above 32)")));
+        choice.Reasons.Add(("detections / image", dets.ToString(inv), $"the most crowded image has {s.MaxObjectsPerImage} objects (at least 100, 1.5x that)"));
+        choice.Reasons.Add(("classes", s.ClassCount.ToString(inv), $"{s.ObjectCount} objects in {s.ImageCount} training images"));
+        return choice;
+    }
+
+    /// <summary>Seconds left for training in <paramref name="budget"/>: 10% and 30 s are kept for evaluation and artefacts.</summary>
+    public static double TrainingSeconds(TimeSpan budget) => Math.Max(0, budget.TotalSeconds * 0.9 - 30);
+
+    /// <summary>Iterations that fit: floor(training seconds x iterations per second), at least 20.</summary>
+    public static int PickIterations(AutoConfigChoice choice, TimeSpan budget, double iterationsPerSecond)
+    {
+        if (!(iterationsPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(iterationsPerSecond), iterationsPerSecond, "must be > 0");
+        int iters = Math.Max(20, (int)Math.Floor(TrainingSeconds(budget) * iterationsPerSecond));
+        choice.MaxIter = iters;
+        choice.Reasons.Add(("iterations", iters.ToString(CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture,
+            $"{iterationsPerSecond:F2} it/s measured x {TrainingSeconds(budget):F0} s (budget less 10% and 30 s for evaluation and artefacts)")));
+        return iters;
+    }
+
+    /// <summary>The schedule for <paramref name="maxIter"/> iterations: LR step at 80%, warm-up a sixth (10..200),
+    /// a checkpoint every fifth of the run.</summary>
+    public static IReadOnlyList<string> ScheduleOverrides(int maxIter)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        int step = Math.Max(1, (int)(maxIter * 0.8));
+        int warmup = Math.Min(Math.Clamp(maxIter / 6, 10, 200), Math.Max(1, step - 1));
+        return
+        [
+            "SOLVER.MAX_ITER", maxIter.ToString(inv),
+            "SOLVER.STEPS", $"({step.ToString(inv)},)",
+            "SOLVER.WARMUP_ITERS", warmup.ToString(inv),
+            "SOLVER.CHECKPOINT_PERIOD", Math.Max(1, maxIter / 5).ToString(inv),
+        ];
+    }
+
+    private static int RoundUp32(double v) => (int)Math.Ceiling(v / 32.0) * 32;
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using Microsoft.ML;
+using Rcnn.Cli.AutoConfig;
+using Rcnn.Cli.Datasets;
+using Rcnn.MLNet.AutoML;
+using Rcnn.Training.Config;
+using Rcnn.Training.Data;
+using Spectre.Console;
+
+namespace Rcnn.Cli.Commands;
+
+/// <summary>
+/// <c>rcnn experiment</c>: centres the search space on the auto-picked config (image size and anchors one step either
+/// side, R-18/R-34, LR 0.01..0.04, ROI batch 64/128/256, iterations half/one/one-and-a-half of what one trial's share
+/// of the budget fits at the measured speed), runs the experiment and prints a leaderboard.
+/// </summary>
+public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
+{
+    public const string TrainName = "train";
+    public const string ValidationName = "validation";
+    public const string BestModelFile = "best_model.mlnet";
+
+    public DetectionExperimentResult? Result { get; private set; }
+
+    public int Run()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var catalog = Register(out var classes);
+        string output = Path.GetFullPath(o.Output);
+        Directory.CreateDirectory(output);
+        var stats = DatasetStatistics.From(catalog.GetRecords(TrainName), classes.Count);
+        var choice = AutoConfigPicker.PickShape(stats, o.Budget / o.MaxTrials);
+        var cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
+        choice.ApplyTo(cfg);
+        cfg.Datasets.Train.Clear();
+        cfg.Datasets.Train.Add(TrainName);
+        ctx.Line("Measuring training speed of the central configuration...");
+        double itPerSec = ThroughputProbe.Measure(cfg, catalog, Path.Combine(output, ".probe"), o.NumThreads);
+        double share = Math.Max(30, (o.Budget - clock.Elapsed).TotalSeconds * 0.85 / o.MaxTrials);
+        int central = Math.Max(20, (int)(share * itPerSec / 10) * 10);
+        var space = new DetectionSearchSpace
+        {
+            BackboneDepths = [18, 34],
+            MinBaseLearningRate = 0.01,
+            MaxBaseLearningRate = 0.04,
+            ImageSizes = new[] { choice.ShortSide - 64, choice.ShortSide, choice.ShortSide + 64 }.Where(s => s >= 160).Distinct().ToArray(),
+            AnchorSizeSets = new[] { 0.5, 1, 2 }.Select(f => (IReadOnlyList<double>)choice.AnchorSizes.Select(a => Math.Max(4, a * f)).ToArray()).ToArray(),
+            RoiBatchSizesPerImage = [64, 128, 256],
+            Iterations = new[] { central / 2, central, central * 3 / 2 }.Select(i => Math.Max(10, i / 10 * 10)).Distinct().ToArray(),
+        };
+        ctx.Line(string.Create(CultureInfo.InvariantCulture,
+            $"{itPerSec:F2} it/s at R-18 {choice.ShortSide} px; a trial's share of the budget is {share:F0} s, so iterations are [{string.Join(", ", space.Iterations)}]."));
+        ctx.Line($"Search space: depth [{string.Join(", ", space.BackboneDepths)}], LR {space.MinBaseLearningRate}..{space.MaxBaseLearningRate} (log), " +
+            $"size [{string.Join(", ", space.ImageSizes)}], anchors {string.Join(" | ", space.AnchorSizeSets.Select(a => string.Join(",", a)))}, ROI [{string.Join(", ", space.RoiBatchSizesPerImage)}].");
+
+        var left = o.Budget - clock.Elapsed;
+        if (left <= TimeSpan.FromSeconds(1)) throw new CliUsageException($"--time-budget {TimeBudget.Format(o.Budget)} was used up by the speed measurement; give more time.");
+        var experiment = new MLContext(o.Seed).DetectionExperiment()
+            .SetDataset(catalog, TrainName, ValidationName)
+            .SetBaseConfig(cfg)
+            .SetSearchSpace(space)
+            .SetSeed(o.Seed)
+            .SetTrainingTimeInSeconds((uint)Math.Ceiling(left.TotalSeconds))
+            .SetMaxTrials(o.MaxTrials)
+            .SetOutputDirectory(output)
+            .SetNumThreads(o.NumThreads)
+            .SetMonitor(new ConsoleMonitor(ctx))
+            // Progress only (iteration, ETA, losses); the engine's other lines would bury the trial reports.
+            .SetLog(line => { if (line.StartsWith("eta:", StringComparison.Ordinal)) ctx.Line("  " + line); });
+        if (o.Tuner == "random") experiment.SetRandomSearchTuner();
+        else experiment.SetSuccessiveHalvingTuner();
+        Result = experiment.RunAsync(ctx.Stop).GetAwaiter().GetResult();
+        ctx.Console.Write(Leaderboard(Result));
+        if (Result.BestTrial is { } best)
+        {
+            ctx.Line(string.Create(CultureInfo.InvariantCulture,
+                $"Best: trial {best.TrialId} ({best.Parameters}) validation MAP50 {best.MAP50 * 100:F1}, MAP50_95 {best.MAP50_95 * 100:F1}; checkpoint {best.CheckpointPath}"));
+            if (!Result.Cancelled)
+            {
+                var ml = new MLContext(o.Seed);
+                string zip = Path.Combine(output, BestModelFile);
+                ml.Model.Save(Result.BestTransformer(ml)!, null, zip);
+                ctx.Line($"Best model as an ML.NET model zip: {zip}");
+            }
+        }
+        ctx.Line($"{Result.Trials.Count} trials in {Result.Duration.TotalMinutes:F1} min; leaderboard in {Path.Combine(output, DetectionExperiment.SummaryFile)}.");
+        return Result.Cancelled ? ExitCodes.Interrupted : ExitCodes.Ok;
+    }
+
+    private DatasetCatalog Register(out IReadOnlyList<string> classes)
+    {
+        var train = DatasetLocation.Resolve(o.Dataset, o.Images, "--dataset");
+        var catalog = new DatasetCatalog(DatasetLog.FromAction(ctx.Line));
+        if (train.Kind == DatasetKind.CocoJson) catalog.RegisterCocoJson(TrainName, train.Path, train.ImageRoot!);
+        else
+        {
+            var splits = train.VocSplits();
+            string split = splits.Contains("train") ? "train" : splits.Contains("trainval") ? "trainval"
+                : throw new CliUsageException($"--dataset: Pascal VOC root '{train.Path}' has no train or trainval split.");
+            catalog.RegisterPascalVoc(TrainName, train.Path, split);
+        }
+        classes = catalog.GetMetadata(TrainName).ThingClasses;
+        if (o.ValidationDataset is not null)
+        {
+            var v = DatasetLocation.Resolve(o.ValidationDataset, o.ValidationImages, "--validation-dataset");
+            if (v.Kind == DatasetKind.CocoJson)
+            {
+                catalog.RegisterCocoJson(ValidationName, v.Path, v.ImageRoot!);
+                if (!catalog.GetMetadata(ValidationName).ThingClasses.SequenceEqual(classes))
+                    throw new CliUsageException($"--validation-dataset has classes [{string.Join(", ", catalog.GetMetadata(ValidationName).ThingClasses)}], the training data [{string.Join(", ", classes)}].");
+            }
+            else
+            {
+                var splits = v.VocSplits();
+                string split = splits.Contains("val") ? "val" : splits.Contains("test") ? "test"
+                    : throw new CliUsageException($"--validation-dataset: Pascal VOC root '{v.Path}' has no val or test split.");
+                catalog.RegisterPascalVoc(ValidationName, v.Path, split, classes);
+            }
+        }
+        else if (train.Kind == DatasetKind.PascalVoc && train.VocSplits() is var s && (s.Contains("val") || s.Contains("test")) && s.Contains("train"))
+            catalog.RegisterPascalVoc(ValidationName, train.Path, s.Contains("val") ? "val" : "test", classes);
+        else throw new CliUsageException("--validation-dataset is needed: the --dataset has no separate val/test split to score trials on.");
+        _ = catalog.Get(ValidationName);
+        return catalog;
+    }
+
+    public static Table Leaderboard(DetectionExperimentResult r)
+    {
+        var table = new Table().Title("Leaderboard (validation)").Border(TableBorder.Rounded);
+        foreach (var c in new[] { "rank", "trial", "parameters", "MAP50", "MAP50_95", "iterations", "duration", "peak MB", "early stop" })
+            table.AddColumn(c);
+        int rank = 1;
+        foreach (var t in r.Trials.OrderByDescending(t => t.MAP50).ThenByDescending(t => t.MAP50_95))
+            table.AddRow(Markup.Escape((rank++).ToString(CultureInfo.InvariantCulture)), t.TrialId.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(t.Parameters.ToString()), (t.MAP50 * 100).ToString("F1", CultureInfo.InvariantCulture),
+                (t.MAP50_95 * 100).ToString("F1", CultureInfo.InvariantCulture), t.IterationsDone.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(TimeBudget.Format(TimeSpan.FromMilliseconds(t.DurationInMilliseconds))),
+                t.PeakMemoryInMegaByte?.ToString("F0", CultureInfo.InvariantCulture) ?? "-", Markup.Escape(t.StopReason ?? ""));
+        return table;
+    }
+
+    private sealed class ConsoleMonitor(CliContext ctx) : IDetectionMonitor
+    {
+        public void ReportRunningTrial(DetectionTrialSettings settings) => ctx.Line($"Trial {settings.TrialId}: {settings.Parameters}");
+
+        public void ReportCompletedTrial(DetectionTrialResult result) => ctx.Line(string.Create(CultureInfo.InvariantCulture,
+            $"Trial {result.TrialId}: MAP50 {result.MAP50 * 100:F1}, MAP50_95 {result.MAP50_95 * 100:F1}, {result.IterationsDone} iterations in {result.DurationInMilliseconds / 1000:F0} s{(result.StoppedEarly ? $" (stopped: {result.StopReason})" : "")}."));
+
+        public void ReportBestTrial(DetectionTrialResult result) => ctx.Line($"Trial {result.TrialId} is the best so far.");
+
+        public void ReportFailTrial(DetectionTrialSettings settings, Exception? exception = null) =>
+            ctx.Line($"Trial {settings.TrialId} {(exception is OperationCanceledException ? "cancelled; its folder is removed" : $"failed: {exception?.Message}")}.");
+    }
+}

@@ -1,0 +1,7 @@
+namespace Rcnn.Cli.Datasets;
+
+public enum DatasetKind
+{
+    CocoJson,
+    PascalVoc,
+}

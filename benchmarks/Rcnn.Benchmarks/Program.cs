@@ -2,6 +2,9 @@
 var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["ops"] = Rcnn.Benchmarks.OpsBenchmark.Run,
+    ["memory"] = Rcnn.Benchmarks.MemoryBenchmark.Run,
+    ["model"] = Rcnn.Benchmarks.ModelBenchmark.Run,
+    ["train"] = Rcnn.Benchmarks.TrainBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -4,6 +4,9 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["ops"] = Rcnn.Benchmarks.OpsBenchmark.Run,
     ["onnx"] = Rcnn.Benchmarks.OnnxBenchmark.Run,
     ["mlnet"] = Rcnn.Benchmarks.MLNetBenchmark.Run,
+    ["memory"] = Rcnn.Benchmarks.MemoryBenchmark.Run,
+    ["model"] = Rcnn.Benchmarks.ModelBenchmark.Run,
+    ["train"] = Rcnn.Benchmarks.TrainBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -95,10 +95,14 @@ public static class SafeTensors
         File.Move(tmp, path, overwrite: true);
     }
 
+    /// <summary>Writes the tensors' bytes straight from their native storage: no managed copy of the weights is made, so
+    /// saving a checkpoint every few hundred iterations does not leave hundreds of MB of large-object garbage behind.</summary>
     public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var names = tensors.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
-        var blobs = new List<byte[]>();
+        // The contiguous CPU views live only for this call (the scope frees their handles, never the caller's tensors).
+        using var scope = torch.NewDisposeScope();
+        var views = new List<Tensor>(names.Count);
         using var headerJson = new MemoryStream();
         using (var w = new Utf8JsonWriter(headerJson))
         {
@@ -115,8 +119,8 @@ public static class SafeTensors
                 var t = tensors[name].detach().cpu().contiguous();
                 string dtype = DTypes.FirstOrDefault(d => d.Value.Type == t.dtype).Key
                     ?? throw new ArgumentException($"tensor '{name}' has dtype {t.dtype}, which safetensors cannot store");
-                var bytes = t.numel() == 0 ? Array.Empty<byte>() : t.bytes.ToArray();
-                blobs.Add(bytes);
+                long length = t.numel() * t.ElementSize;
+                views.Add(t);
                 w.WriteStartObject(name);
                 w.WriteString("dtype", dtype);
                 w.WriteStartArray("shape");
@@ -124,20 +128,21 @@ public static class SafeTensors
                 w.WriteEndArray();
                 w.WriteStartArray("data_offsets");
                 w.WriteNumberValue(offset);
-                w.WriteNumberValue(offset + bytes.Length);
+                w.WriteNumberValue(offset + length);
                 w.WriteEndArray();
                 w.WriteEndObject();
-                offset += bytes.Length;
+                offset += length;
             }
             w.WriteEndObject();
         }
         var header = headerJson.ToArray();
         int pad = (8 - header.Length % 8) % 8;   // keeps the data 8-byte aligned, as the reference writer does
-        var length = new byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)(header.Length + pad));
-        stream.Write(length);
+        var lengthBytes = new byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(lengthBytes, (ulong)(header.Length + pad));
+        stream.Write(lengthBytes);
         stream.Write(header);
         for (int i = 0; i < pad; i++) stream.WriteByte((byte)' ');
-        foreach (var b in blobs) stream.Write(b);
+        foreach (var t in views)
+            if (t.numel() > 0) stream.Write(t.bytes);
     }
 }

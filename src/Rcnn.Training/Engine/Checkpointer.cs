@@ -38,21 +38,20 @@ public sealed class Checkpointer
     /// (those named model_NNNNNNN) beyond <see cref="MaxToKeep"/>.</summary>
     public string Save(string name, nn.Module model, optim.Optimizer? optimizer, int iteration, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var modelBytes = Serialize(s => SafeTensors.Write(s, model.state_dict()));
-        var optimizerBytes = optimizer is null ? Array.Empty<byte>() : Serialize(s =>
-        {
-            using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
-            AsHelper(optimizer).save_state_dict(w);
-        });
-        var meta = new CheckpointMeta(iteration, Hash(modelBytes), optimizer is null ? null : Hash(optimizerBytes),
-            extra?.ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, string>());
-
+        // Entries are streamed into the zip and hashed on the way: no in-memory copy of weights or optimizer state
+        // (those copies were large-object garbage that kept resident memory high long after each save).
         string path = Path.Combine(Directory, name + Extension);
         AtomicWrite(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            Add(zip, "model.safetensors", modelBytes);
-            if (optimizer is not null) Add(zip, "optimizer.bin", optimizerBytes);
+            string modelHash = AddStreamed(zip, "model.safetensors", s => SafeTensors.Write(s, model.state_dict()));
+            string? optimizerHash = optimizer is null ? null : AddStreamed(zip, "optimizer.bin", s =>
+            {
+                using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
+                AsHelper(optimizer).save_state_dict(w);
+            });
+            var meta = new CheckpointMeta(iteration, modelHash, optimizerHash,
+                extra?.ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, string>());
             Add(zip, "meta.json", JsonSerializer.SerializeToUtf8Bytes(meta));
         });
         AtomicWrite(Path.Combine(Directory, LastCheckpointFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(name + Extension)));
@@ -171,11 +170,13 @@ public sealed class Checkpointer
         s.Write(bytes);
     }
 
-    private static byte[] Serialize(Action<Stream> write)
+    /// <summary>Writes one entry through <paramref name="write"/> and returns the SHA-256 of its bytes.</summary>
+    private static string AddStreamed(ZipArchive zip, string name, Action<Stream> write)
     {
-        using var ms = new MemoryStream();
-        write(ms);
-        return ms.ToArray();
+        using var entry = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+        using var hashing = new HashingWriteStream(entry);
+        write(hashing);
+        return hashing.HashHex();
     }
 
     private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes));

@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using System.Diagnostics;
 using Rcnn.Training.Modeling.MetaArch;
 using Rcnn.Training.Solver;
@@ -96,7 +97,7 @@ public sealed class Trainer
             using var scope = NewDisposeScope();
             double lr = Schedule.ApplyTo(Optimizer, Iteration);
             var losses = detector.Losses(batch);
-            var total = losses.Values.Aggregate((a, b) => a + b);
+            var total = losses.Values.Aggregate((a, b) => a.Plus(b));
             var values = losses.ToDictionary(kv => kv.Key, kv => kv.Value.item<float>());
             double totalValue = total.item<float>();
             if (!double.IsFinite(totalValue))

@@ -23,7 +23,7 @@ public sealed class FrozenBatchNorm2d : nn.Module<Tensor, Tensor>
         weight = ones(numFeatures);
         bias = zeros(numFeatures);
         running_mean = zeros(numFeatures);
-        running_var = ones(numFeatures) - eps;
+        running_var = ones(numFeatures).Minus(eps);
         RegisterComponents();
     }
 
@@ -34,9 +34,9 @@ public sealed class FrozenBatchNorm2d : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         // Folded into one multiply-add; gradients still flow to x (frozen layers sit inside trainable stages).
-        var scale = weight * (running_var + Eps).rsqrt();
+        var scale = weight * running_var.Plus(Eps).rsqrt();
         var shift = bias - running_mean * scale;
-        return x * scale.view(1, -1, 1, 1) + shift.view(1, -1, 1, 1);
+        return (x * scale.view(1, -1, 1, 1)).Plus(shift.view(1, -1, 1, 1));
     }
 
     /// <summary>A frozen copy of a trained <see cref="BatchNorm2d"/>'s statistics and affine parameters.</summary>

@@ -23,7 +23,7 @@ public static class Losses
         if (double.IsNaN(beta) || beta < 0) throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be non-negative.");
 
         var n = (input - target).abs();
-        var loss = beta < MinBeta ? n : where(n.lt(beta), 0.5 * n.square() / beta, n - 0.5 * beta);
+        var loss = beta < MinBeta ? n : where(n.Lt(beta), (n * n).mul(Scalars.Half).Over(beta), n.Minus(0.5 * beta));
         return Reduce(loss, reduction);
     }
 
@@ -53,14 +53,14 @@ public static class Losses
         var interW = minimum(x2, x2g) - maximum(x1, x1g);
         var interH = minimum(y2, y2g) - maximum(y1, y1g);
         // Only strictly overlapping pairs carry an intersection (and a gradient through it), as fvcore's masked assignment.
-        var overlap = interW.gt(0).logical_and(interH.gt(0));
+        var overlap = interW.gt(Scalars.Zero).logical_and(interH.gt(Scalars.Zero));
         var inter = where(overlap, interW * interH, zeros_like(interW));
-        var union = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - inter;
-        var iou = inter / (union + eps);
+        var union = ((x2 - x1) * (y2 - y1)).Plus((x2g - x1g) * (y2g - y1g)) - inter;
+        var iou = inter / union.Plus(eps);
 
         var enclosure = (maximum(x2, x2g) - minimum(x1, x1g)) * (maximum(y2, y2g) - minimum(y1, y1g));
-        var giou = iou - (enclosure - union) / (enclosure + eps);
-        return Reduce(1 - giou, reduction);
+        var giou = iou - (enclosure - union) / enclosure.Plus(eps);
+        return Reduce(giou.SubtractedFrom(1), reduction);
     }
 
     // An empty mean is 0 rather than NaN, and stays attached to the graph (0 * sum) so backward still runs.
@@ -68,7 +68,7 @@ public static class Losses
     {
         nn.Reduction.None => loss,
         nn.Reduction.Sum => loss.sum(),
-        nn.Reduction.Mean => loss.numel() > 0 ? loss.mean() : 0.0 * loss.sum(),
+        nn.Reduction.Mean => loss.numel() > 0 ? loss.mean() : loss.sum().mul(Scalars.Zero),
         _ => throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction."),
     };
 }

@@ -26,7 +26,7 @@ public static class Norm
     {
         var gn = nn.GroupNorm(32, channels);
         using var _ = no_grad();
-        gn.weight!.fill_(1);
+        gn.weight!.fill_(Scalars.One);
         gn.bias!.zero_();
         return gn;
     }

@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,15 +45,15 @@ public sealed class Box2BoxTransform
         using var scope = NewDisposeScope();
         var (srcW, srcH, srcX, srcY) = SizesAndCentres(srcBoxes);
         // detectron2 asserts positive source widths; heights are checked too, as they divide the same way.
-        if (!srcW.gt(0).logical_and(srcH.gt(0)).all().item<bool>())
+        if (!srcW.gt(Scalars.Zero).logical_and(srcH.gt(Scalars.Zero)).all().item<bool>())
             throw new ArgumentException("srcBoxes has a box with zero, negative or NaN width or height; deltas need x1 > x0 and y1 > y0.",
                 nameof(srcBoxes));
         var (tgtW, tgtH, tgtX, tgtY) = SizesAndCentres(targetBoxes);
         var (wx, wy, ww, wh) = Weights;
-        var dx = (tgtX - srcX) / srcW * wx;
-        var dy = (tgtY - srcY) / srcH * wy;
-        var dw = (tgtW / srcW).log() * ww;
-        var dh = (tgtH / srcH).log() * wh;
+        var dx = ((tgtX - srcX) / srcW).Times(wx);
+        var dy = ((tgtY - srcY) / srcH).Times(wy);
+        var dw = (tgtW / srcW).log().Times(ww);
+        var dh = (tgtH / srcH).log().Times(wh);
         return stack(new[] { dx, dy, dw, dh }, 1).MoveToOuterDisposeScope();
     }
 
@@ -78,20 +79,20 @@ public sealed class Box2BoxTransform
         heights = heights.unsqueeze(1);
 
         var (wx, wy, ww, wh) = Weights;
-        var dx = d[.., TensorIndex.Slice(0, null, 4)] / wx;
-        var dy = d[.., TensorIndex.Slice(1, null, 4)] / wy;
-        var dw = (d[.., TensorIndex.Slice(2, null, 4)] / ww).clamp_max(ScaleClamp);
-        var dh = (d[.., TensorIndex.Slice(3, null, 4)] / wh).clamp_max(ScaleClamp);
+        var dx = d[.., TensorIndex.Slice(0, null, 4)].Over(wx);
+        var dy = d[.., TensorIndex.Slice(1, null, 4)].Over(wy);
+        var dw = d[.., TensorIndex.Slice(2, null, 4)].Over(ww).ClampMax(ScaleClamp);
+        var dh = d[.., TensorIndex.Slice(3, null, 4)].Over(wh).ClampMax(ScaleClamp);
 
-        var predCtrX = dx * widths + ctrX.unsqueeze(1);
-        var predCtrY = dy * heights + ctrY.unsqueeze(1);
+        var predCtrX = (dx * widths).Plus(ctrX.unsqueeze(1));
+        var predCtrY = (dy * heights).Plus(ctrY.unsqueeze(1));
         var predW = dw.exp() * widths;
         var predH = dh.exp() * heights;
 
-        var x0 = predCtrX - 0.5 * predW;
-        var y0 = predCtrY - 0.5 * predH;
-        var x1 = predCtrX + 0.5 * predW;
-        var y1 = predCtrY + 0.5 * predH;
+        var x0 = predCtrX - predW.mul(Scalars.Half);
+        var y0 = predCtrY - predH.mul(Scalars.Half);
+        var x1 = predCtrX.Plus(predW.mul(Scalars.Half));
+        var y1 = predCtrY.Plus(predH.mul(Scalars.Half));
         // (N, k, 4) flattened back to (N, 4k) so box j of row i sits where its deltas were.
         return stack(new[] { x0, y0, x1, y1 }, -1).reshape(d.shape).MoveToOuterDisposeScope();
     }
@@ -100,7 +101,7 @@ public sealed class Box2BoxTransform
     {
         var widths = boxes[.., 2] - boxes[.., 0];
         var heights = boxes[.., 3] - boxes[.., 1];
-        return (widths, heights, boxes[.., 0] + 0.5 * widths, boxes[.., 1] + 0.5 * heights);
+        return (widths, heights, boxes[.., 0].Plus(widths.mul(Scalars.Half)), boxes[.., 1].Plus(heights.mul(Scalars.Half)));
     }
 
     private static void RequireBoxes(Tensor boxes, string name)

@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,19 +65,19 @@ public sealed class Matcher
                 nameof(matchQualityMatrix));
         long n = q.shape[1];
         if (q.numel() == 0)
-            return (full(n, 0, ScalarType.Int64, q.device), full(n, (int)_labels[0], ScalarType.Int8, q.device));
+            return (Scalars.Full([n], 0, ScalarType.Int64, q.device), Scalars.Full([n], _labels[0], ScalarType.Int8, q.device));
 
         using var scope = NewDisposeScope();
-        if (!q.ge(0).all().item<bool>())
+        if (!q.ge(Scalars.Zero).all().item<bool>())
             throw new ArgumentException("matchQualityMatrix has negative or NaN entries; match quality must be >= 0.",
                 nameof(matchQualityMatrix));
 
         var (matchedVals, matches) = q.max(0);
-        var matchLabels = full(n, 1, ScalarType.Int8, q.device);
+        var matchLabels = Scalars.Full([n], 1, ScalarType.Int8, q.device);
         for (int i = 0; i < _labels.Length; i++)
         {
-            var inInterval = matchedVals.ge(_thresholds[i]).logical_and(matchedVals.lt(_thresholds[i + 1]));
-            matchLabels.masked_fill_(inInterval, (int)_labels[i]);
+            var inInterval = matchedVals.Ge(_thresholds[i]).logical_and(matchedVals.Lt(_thresholds[i + 1]));
+            matchLabels.MaskedFill_(inInterval, _labels[i]);
         }
 
         if (AllowLowQualityMatches)
@@ -86,7 +87,7 @@ public sealed class Matcher
             // prediction keeps its own argmax as its match.
             var bestPerGt = q.max(1).values;
             var isBestForSomeGt = q.eq(bestPerGt.unsqueeze(1)).any(0);
-            matchLabels.masked_fill_(isBestForSomeGt, 1);
+            matchLabels.masked_fill_(isBestForSomeGt, Scalars.One);
         }
 
         return (matches.MoveToOuterDisposeScope(), matchLabels.MoveToOuterDisposeScope());

@@ -92,8 +92,8 @@ public sealed class RoiPooler : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<B
         if (minLevel > maxLevel) throw new ArgumentException($"minLevel {minLevel} is above maxLevel {maxLevel}.", nameof(minLevel));
         var areas = boxLists.Count == 0 ? zeros(0) : cat(boxLists.Select(b => b.Area()).ToArray(), 0);
         var sizes = sqrt(areas);
-        var levels = floor(log2(sizes / canonicalBoxSize + 1e-8) + canonicalLevel);
-        return levels.clamp(minLevel, maxLevel).to(ScalarType.Int64) - minLevel;
+        var levels = floor(log2(sizes.Over(canonicalBoxSize).Plus(1e-8)).Plus((double)canonicalLevel));
+        return levels.Clamp(minLevel, maxLevel).to(ScalarType.Int64).Minus((long)minLevel);
     }
 
     /// <summary>(M, 5) rows of (image index, x0, y0, x1, y1).</summary>
@@ -103,7 +103,7 @@ public sealed class RoiPooler : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<B
         for (int i = 0; i < boxLists.Count; i++)
         {
             var boxes = boxLists[i].Tensor.to(dtype);
-            parts[i] = cat(new[] { full(boxes.shape[0], 1, i, dtype, boxes.device), boxes }, 1);
+            parts[i] = cat(new[] { Scalars.Full([boxes.shape[0], 1], i, dtype, boxes.device), boxes }, 1);
         }
         return cat(parts, 0);
     }

@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,8 +26,8 @@ public static class Sampling
             throw new ArgumentOutOfRangeException(nameof(positiveFraction), positiveFraction, "positiveFraction must be in [0, 1].");
 
         using var scope = NewDisposeScope();
-        var positive = labels.ne(-1).logical_and(labels.ne(bgLabel)).nonzero()[.., 0];
-        var negative = labels.eq(bgLabel).nonzero()[.., 0];
+        var positive = labels.ne(Scalars.MinusOne).logical_and(labels.Ne(bgLabel)).nonzero()[.., 0];
+        var negative = labels.Eq(bgLabel).nonzero()[.., 0];
 
         long numPos = Math.Min(positive.shape[0], (long)(numSamples * positiveFraction));
         long numNeg = Math.Min(negative.shape[0], numSamples - numPos);

@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using Rcnn.Training.Config;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -32,12 +33,12 @@ public sealed class GradientClipper
             if (g is null) continue;
             if (clipType == "value")
             {
-                g.clamp_(-clipValue, clipValue);
+                g.Clamp_(-clipValue, clipValue);
                 continue;
             }
             double norm = double.IsPositiveInfinity(normType) ? g.abs().max().item<float>() : g.norm((float)normType).item<float>();
             double coef = clipValue / (norm + 1e-6);
-            if (coef < 1) g.mul_(coef);
+            if (coef < 1) g.Times_(coef);
         }
     }
 }

@@ -46,6 +46,6 @@ public static class OptimizerBuilder
         if (groups.Count == 0) throw new InvalidOperationException("The model has no trainable parameters.");
         var sgdGroups = groups.Select(g => new SGD.ParamGroup(g.Parameters.Select(p => p.Parameter),
             new SGD.Options { LearningRate = g.LearningRate, momentum = s.Momentum, weight_decay = g.WeightDecay, nesterov = s.Nesterov }));
-        return optim.SGD(sgdGroups, s.BaseLr, s.Momentum, 0, s.WeightDecay, s.Nesterov);
+        return new Sgd(sgdGroups, s.BaseLr, s.Momentum, s.WeightDecay, s.Nesterov);
     }
 }

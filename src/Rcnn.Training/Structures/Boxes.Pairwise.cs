@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,7 +17,7 @@ public sealed partial class Boxes
         var t2 = b.Tensor;
         var topLeft = maximum(t1[.., .., TensorIndex.Slice(0, 2)], t2[.., TensorIndex.Slice(0, 2)]);
         var bottomRight = minimum(t1[.., .., TensorIndex.Slice(2, 4)], t2[.., TensorIndex.Slice(2, 4)]);
-        var wh = (bottomRight - topLeft).clamp_min(0);
+        var wh = (bottomRight - topLeft).clamp_min(Scalars.Zero);
         return wh[.., .., 0] * wh[.., .., 1];
     }
 
@@ -27,8 +28,8 @@ public sealed partial class Boxes
     public static Tensor PairwiseIou(Boxes a, Boxes b)
     {
         var inter = PairwiseIntersection(a, b);
-        var union = a.Area().unsqueeze(1) + b.Area() - inter;
-        return where(inter.gt(0), inter / union, zeros_like(inter));
+        var union = a.Area().unsqueeze(1).Plus(b.Area()) - inter;
+        return where(inter.gt(Scalars.Zero), inter / union, zeros_like(inter));
     }
 
     /// <summary>
@@ -38,6 +39,6 @@ public sealed partial class Boxes
     public static Tensor PairwiseIoa(Boxes a, Boxes b)
     {
         var inter = PairwiseIntersection(a, b);
-        return where(inter.gt(0), inter / b.Area(), zeros_like(inter));
+        return where(inter.gt(Scalars.Zero), inter / b.Area(), zeros_like(inter));
     }
 }

@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -41,10 +42,10 @@ public sealed partial class Boxes
     {
         using var _ = no_grad();
         var t = Tensor;
-        t[.., 0].clamp_(0, width);
-        t[.., 1].clamp_(0, height);
-        t[.., 2].clamp_(0, width);
-        t[.., 3].clamp_(0, height);
+        t[.., 0].Clamp_(0, width);
+        t[.., 1].Clamp_(0, height);
+        t[.., 2].Clamp_(0, width);
+        t[.., 3].Clamp_(0, height);
         return this;
     }
 
@@ -54,28 +55,28 @@ public sealed partial class Boxes
         var t = Tensor;
         var w = t[.., 2] - t[.., 0];
         var h = t[.., 3] - t[.., 1];
-        return w.gt(threshold).logical_and(h.gt(threshold));
+        return w.Gt(threshold).logical_and(h.Gt(threshold));
     }
 
     /// <summary>(N,) bool: the box lies inside the image, allowing <paramref name="boundaryThreshold"/> pixels outside.</summary>
     public Tensor InsideBox(long height, long width, double boundaryThreshold = 0.0)
     {
         var t = Tensor;
-        return t[.., 0].ge(-boundaryThreshold)
-            .logical_and(t[.., 1].ge(-boundaryThreshold))
-            .logical_and(t[.., 2].lt(width + boundaryThreshold))
-            .logical_and(t[.., 3].lt(height + boundaryThreshold));
+        return t[.., 0].Ge(-boundaryThreshold)
+            .logical_and(t[.., 1].Ge(-boundaryThreshold))
+            .logical_and(t[.., 2].Lt(width + boundaryThreshold))
+            .logical_and(t[.., 3].Lt(height + boundaryThreshold));
     }
 
     /// <summary>(N, 2) box centres.</summary>
-    public Tensor GetCenters() => (Tensor[.., TensorIndex.Slice(0, 2)] + Tensor[.., TensorIndex.Slice(2, 4)]) / 2;
+    public Tensor GetCenters() => Tensor[.., TensorIndex.Slice(0, 2)].Plus(Tensor[.., TensorIndex.Slice(2, 4)]).Over(2);
 
     /// <summary>Scales x by <paramref name="scaleX"/> and y by <paramref name="scaleY"/> in place.</summary>
     public Boxes Scale(double scaleX, double scaleY)
     {
         using var _ = no_grad();
-        Tensor[.., TensorIndex.Slice(0, null, 2)].mul_(scaleX);
-        Tensor[.., TensorIndex.Slice(1, null, 2)].mul_(scaleY);
+        Tensor[.., TensorIndex.Slice(0, null, 2)].Times_(scaleX);
+        Tensor[.., TensorIndex.Slice(1, null, 2)].Times_(scaleY);
         return this;
     }
 

@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -82,7 +83,7 @@ public sealed class ImageList
 
         var first = images[0];
         using var scope = NewDisposeScope();
-        var batch = full(new[] { images.Count, first.shape[0], maxH, maxW }, padValue, dtype: first.dtype, device: first.device);
+        var batch = Scalars.Full(new[] { images.Count, first.shape[0], maxH, maxW }, padValue, first.dtype, first.device);
         for (int i = 0; i < images.Count; i++)
             batch[i, .., TensorIndex.Slice(0, sizes[i].Item1), TensorIndex.Slice(0, sizes[i].Item2)].copy_(images[i]);
         return new ImageList(batch.MoveToOuterDisposeScope(), sizes);

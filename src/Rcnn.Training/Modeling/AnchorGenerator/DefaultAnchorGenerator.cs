@@ -110,13 +110,13 @@ public sealed class DefaultAnchorGenerator : nn.Module<IReadOnlyList<Tensor>, Li
         using var scope = NewDisposeScope();
         var cell = CellAnchors(level);
         int stride = _strides[level];
-        var shiftsX = arange(Offset * stride, width * stride, stride, ScalarType.Float32, cell.device);
-        var shiftsY = arange(Offset * stride, height * stride, stride, ScalarType.Float32, cell.device);
+        var shiftsX = Scalars.Arange(Offset * stride, width * stride, stride, ScalarType.Float32, cell.device);
+        var shiftsY = Scalars.Arange(Offset * stride, height * stride, stride, ScalarType.Float32, cell.device);
         var grid = meshgrid(new[] { shiftsY, shiftsX }, indexing: "ij");
         var shiftY = grid[0].reshape(-1);
         var shiftX = grid[1].reshape(-1);
         var shifts = stack(new[] { shiftX, shiftY, shiftX, shiftY }, 1);
-        var anchors = (shifts.view(-1, 1, 4) + cell.view(1, -1, 4)).reshape(-1, 4);
+        var anchors = shifts.view(-1, 1, 4).Plus(cell.view(1, -1, 4)).reshape(-1, 4);
         return anchors.MoveToOuterDisposeScope();
     }
 

@@ -24,7 +24,7 @@ public sealed class BasicBlock : CnnBlockBase
     public override Tensor forward(Tensor x)
     {
         var y = conv2.call(conv1.call(x));
-        y = y + (shortcut is null ? x : shortcut.call(x));
+        y = y.Plus(shortcut is null ? x : shortcut.call(x));
         return nn.functional.relu(y);
     }
 }

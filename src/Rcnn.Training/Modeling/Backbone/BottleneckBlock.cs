@@ -32,7 +32,7 @@ public sealed class BottleneckBlock : CnnBlockBase
     public override Tensor forward(Tensor x)
     {
         var y = conv3.call(conv2.call(conv1.call(x)));
-        y = y + (shortcut is null ? x : shortcut.call(x));
+        y = y.Plus(shortcut is null ? x : shortcut.call(x));
         return nn.functional.relu(y);
     }
 }

@@ -108,8 +108,8 @@ public sealed class Fpn : Backbone
         for (int i = n - 2; i >= 0; i--)
         {
             var topDown = nn.functional.interpolate(prev, scale_factor: new double[] { 2, 2 }, mode: InterpolationMode.Nearest);
-            prev = lateralConvs[i].call(bottom[inFeatures[i]]) + topDown;
-            if (average) prev = prev / 2;
+            prev = lateralConvs[i].call(bottom[inFeatures[i]]).Plus(topDown);
+            if (average) prev = prev.Over(2);
             results[i] = outputConvs[i].call(prev);
         }
         var outputs = new Dictionary<string, Tensor>();

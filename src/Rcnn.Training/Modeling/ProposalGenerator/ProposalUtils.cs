@@ -47,7 +47,7 @@ public static class ProposalUtils
             var (topScores, topIdx) = logits.topk((int)k, dim: 1);
             scores.Add(topScores);
             boxes.Add(proposals[level].gather(1, topIdx.unsqueeze(-1).expand(-1, -1, 4)));
-            levels.Add(full(k, level, ScalarType.Int64, device));
+            levels.Add(Scalars.Full([k], level, ScalarType.Int64, device));
         }
         var allScores = cat(scores, 1);
         var allBoxes = cat(boxes, 1);

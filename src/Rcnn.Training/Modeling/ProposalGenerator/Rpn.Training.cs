@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using Rcnn.Training.Structures;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -42,13 +43,13 @@ public sealed partial class Rpn
         if (AnchorBoundaryThresh >= 0)
         {
             var inside = anchors.InsideBox(gt.ImageSize.Height, gt.ImageSize.Width, AnchorBoundaryThresh);
-            labels.masked_fill_(inside.logical_not(), -1);
+            labels.masked_fill_(inside.logical_not(), Scalars.MinusOne);
         }
 
         var (pos, neg) = Sampling.SubsampleLabels(labels, BatchSizePerImage, PositiveFraction, bgLabel: 0);
-        labels.fill_(-1);
-        labels.index_fill_(0, pos, 1);
-        labels.index_fill_(0, neg, 0);
+        labels.fill_(Scalars.MinusOne);
+        labels.index_fill_(0, pos, Scalars.One);
+        labels.index_fill_(0, neg, Scalars.Zero);
 
         // Without ground truth these boxes are never read (no anchor is positive).
         var matched = gtBoxes.Count == 0 ? zeros_like(anchors.Tensor) : gtBoxes.Tensor.index_select(0, matchedIdx);
@@ -83,7 +84,7 @@ public sealed partial class Rpn
                 $"Labels [{string.Join(", ", labels.shape)}], logits [{string.Join(", ", logits.shape)}] and deltas " +
                 $"[{string.Join(", ", deltas.shape)}] disagree with {allAnchors.shape[0]} anchors.", nameof(gtLabels));
 
-        var posMask = labels.eq(1);
+        var posMask = labels.eq(Scalars.One);
         Tensor locLoss;
         if (BoxRegLossType == "smooth_l1")
         {
@@ -96,15 +97,15 @@ public sealed partial class Rpn
             locLoss = LossFunctions.Giou(predBoxes[posMask], stack(gtBoxes)[posMask], nn.Reduction.Sum);
         }
 
-        var valid = labels.ge(0);
+        var valid = labels.ge(Scalars.Zero);
         var clsLoss = nn.functional.binary_cross_entropy_with_logits(
             logits[valid], labels[valid].to(ScalarType.Float32), reduction: nn.Reduction.Sum);
 
         double normalizer = (double)BatchSizePerImage * numImages;
         return new Dictionary<string, Tensor>
         {
-            [LossClsKey] = (clsLoss / normalizer * LossWeight.Cls).MoveToOuterDisposeScope(),
-            [LossLocKey] = (locLoss / normalizer * LossWeight.Loc).MoveToOuterDisposeScope(),
+            [LossClsKey] = clsLoss.Over(normalizer).Times(LossWeight.Cls).MoveToOuterDisposeScope(),
+            [LossLocKey] = locLoss.Over(normalizer).Times(LossWeight.Loc).MoveToOuterDisposeScope(),
         };
     }
 }

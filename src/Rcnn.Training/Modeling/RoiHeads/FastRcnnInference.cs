@@ -41,7 +41,7 @@ public static class FastRcnnInference
         long numClasses, (int Height, int Width) imageSize, double scoreThresh, double nmsThresh, int topkPerImage)
     {
         using var scope = NewDisposeScope();
-        var rowIndex = arange(boxes.shape[0], ScalarType.Int64, boxes.device);
+        var rowIndex = Scalars.Arange(boxes.shape[0], ScalarType.Int64, boxes.device);
         var valid = isfinite(boxes).all(1).logical_and(isfinite(scores).all(1));
         if (!valid.all().item<bool>())
         {
@@ -54,7 +54,7 @@ public static class FastRcnnInference
         long regClasses = boxes.shape[1] / 4;
         var clipped = Clip(boxes.reshape(-1, 4), imageSize).view(-1, regClasses, 4);
 
-        var filterMask = scores.gt(scoreThresh);   // (R, K)
+        var filterMask = scores.Gt(scoreThresh);   // (R, K)
         var filterInds = filterMask.nonzero();     // (n, 2): roi, class, row-major like the mask selection below
         var candidates = regClasses == 1
             ? clipped[.., 0].index_select(0, filterInds[.., 0])
@@ -75,10 +75,10 @@ public static class FastRcnnInference
     // Not in place: the decoded boxes may be views of a tensor the caller still uses.
     private static Tensor Clip(Tensor boxes, (int Height, int Width) size)
     {
-        var x0 = boxes[.., 0].clamp(0, size.Width);
-        var y0 = boxes[.., 1].clamp(0, size.Height);
-        var x1 = boxes[.., 2].clamp(0, size.Width);
-        var y1 = boxes[.., 3].clamp(0, size.Height);
+        var x0 = boxes[.., 0].Clamp(0, size.Width);
+        var y0 = boxes[.., 1].Clamp(0, size.Height);
+        var x1 = boxes[.., 2].Clamp(0, size.Width);
+        var y1 = boxes[.., 3].Clamp(0, size.Height);
         return stack(new[] { x0, y0, x1, y1 }, -1);
     }
 }

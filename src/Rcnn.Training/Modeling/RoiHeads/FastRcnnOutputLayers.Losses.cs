@@ -48,26 +48,26 @@ public sealed partial class FastRcnnOutputLayers
             throw new ArgumentException("proposal_boxes must not require gradients; detach the proposals first.", nameof(proposals));
 
         var lossCls = total == 0
-            ? scores.sum() * 0.0
+            ? scores.sum().mul(Scalars.Zero)
             : nn.functional.cross_entropy(scores, gtClasses, reduction: nn.Reduction.Mean);
         var lossBoxReg = BoxRegLoss(proposalBoxes, gtBoxes, proposalDeltas, gtClasses);
         return new Dictionary<string, Tensor>
         {
-            [LossClsKey] = lossCls * LossClsWeight,
-            [LossBoxRegKey] = lossBoxReg * LossBoxRegWeight,
+            [LossClsKey] = lossCls.Times(LossClsWeight),
+            [LossBoxRegKey] = lossBoxReg.Times(LossBoxRegWeight),
         };
     }
 
     private Tensor BoxRegLoss(Tensor proposalBoxes, Tensor gtBoxes, Tensor predDeltas, Tensor gtClasses)
     {
-        var fg = gtClasses.ge(0).logical_and(gtClasses.lt(NumClasses)).nonzero().view(-1);
+        var fg = gtClasses.ge(Scalars.Zero).logical_and(gtClasses.Lt(NumClasses)).nonzero().view(-1);
         Tensor fgDeltas;
         if (predDeltas.shape[1] == 4)
             fgDeltas = predDeltas.index_select(0, fg);
         else
         {
             // Row r's deltas for class c sit at row r * K + c of the (R * K, 4) view.
-            var rows = fg * NumClasses + gtClasses.index_select(0, fg);
+            var rows = fg.Times((long)NumClasses).Plus(gtClasses.index_select(0, fg));
             fgDeltas = predDeltas.reshape(-1, 4).index_select(0, rows);
         }
         var fgProposals = proposalBoxes.index_select(0, fg);
@@ -76,6 +76,6 @@ public sealed partial class FastRcnnOutputLayers
         Tensor loss = BoxRegLossType == GiouLossType
             ? Layers.Losses.Giou(Box2BoxTransform.ApplyDeltas(fgDeltas, fgProposals), fgGt, nn.Reduction.Sum)
             : Layers.Losses.SmoothL1(fgDeltas, Box2BoxTransform.GetDeltas(fgProposals, fgGt), SmoothL1Beta, nn.Reduction.Sum);
-        return loss / Math.Max(gtClasses.numel(), 1L);
+        return loss.Over(Math.Max(gtClasses.numel(), 1L));
     }
 }

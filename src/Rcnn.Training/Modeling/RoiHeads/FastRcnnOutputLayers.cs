@@ -153,8 +153,8 @@ public sealed partial class FastRcnnOutputLayers : nn.Module<Tensor, (Tensor Sco
         long n = boxes.shape[0], k = predicted.shape[1] / 4;
         if (k > 1)
         {
-            var gtClasses = cat(proposals.Select(p => p.GtClasses).ToArray(), 0).to_type(ScalarType.Int64).clamp(0, k - 1);
-            var rows = arange(n, ScalarType.Int64, predicted.device) * k + gtClasses;
+            var gtClasses = cat(proposals.Select(p => p.GtClasses).ToArray(), 0).to_type(ScalarType.Int64).Clamp(0, k - 1);
+            var rows = Scalars.Arange(n, ScalarType.Int64, predicted.device).Times(k).Plus(gtClasses);
             predicted = predicted.reshape(-1, 4).index_select(0, rows);
         }
         return predicted.split(counts);

@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using Rcnn.Training.Structures;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -38,7 +39,7 @@ public static class GroundTruthProposals
             if (name == Instances.ProposalBoxesField)
                 gtProposal.ProposalBoxes = new Boxes(gtBoxes.Tensor.to(proposals.ProposalBoxes.Tensor.dtype).to(device));
             else if (name == Instances.ObjectnessLogitsField)
-                gtProposal.ObjectnessLogits = full(gtBoxes.Count, GtObjectnessLogit, proposals.ObjectnessLogits.dtype, device);
+                gtProposal.ObjectnessLogits = Scalars.Full([gtBoxes.Count], GtObjectnessLogit, proposals.ObjectnessLogits.dtype, device);
             else if (gt.Has(name))
             {
                 var value = gt.Get(name);

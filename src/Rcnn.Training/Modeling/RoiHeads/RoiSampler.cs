@@ -1,3 +1,4 @@
+using Rcnn.Training.Layers;
 using Rcnn.Training.Structures;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -76,11 +77,11 @@ public sealed class RoiSampler
         if (hasGt)
         {
             gtClasses = targets.GtClasses.to_type(ScalarType.Int64).to(matchedIdxs.device).index_select(0, matchedIdxs);
-            gtClasses.masked_fill_(matchedLabels.eq(0), NumClasses);
-            gtClasses.masked_fill_(matchedLabels.eq(-1), -1);
+            gtClasses.MaskedFill_(matchedLabels.eq(Scalars.Zero), NumClasses);
+            gtClasses.masked_fill_(matchedLabels.eq(Scalars.MinusOne), Scalars.MinusOne);
         }
         else
-            gtClasses = full(matchedIdxs.shape[0], NumClasses, ScalarType.Int64, matchedIdxs.device);
+            gtClasses = Scalars.Full([matchedIdxs.shape[0]], NumClasses, ScalarType.Int64, matchedIdxs.device);
 
         var (fgIdx, bgIdx) = Sampling.SubsampleLabels(gtClasses, BatchSizePerImage, PositiveFraction, NumClasses, Generator);
         var sampledIdxs = cat(new[] { fgIdx, bgIdx }, 0);

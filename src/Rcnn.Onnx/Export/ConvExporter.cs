@@ -22,7 +22,7 @@ internal static class ConvExporter
             if (FoldedAffine(conv.NormLayer, ExportPath.Join(path, "norm")) is var (scale, shift))
             {
                 w = w * scale.view(-1, 1, 1, 1);
-                b = (b is null ? shift : b * scale + shift);
+                b = b is null ? shift : (b * scale).Plus(shift);
             }
             long k = w.shape[2];
             var inputs = new List<string> { x, g.AddInitializer(ExportPath.Join(path, "weight"), w.to(ScalarType.Float32)) };
@@ -67,7 +67,7 @@ internal static class ConvExporter
 
     private static (Tensor, Tensor) Affine(Tensor weight, Tensor bias, Tensor mean, Tensor var, double eps)
     {
-        var scale = weight / (var + eps).sqrt();
+        var scale = weight / var.Plus(eps).sqrt();
         return (scale, bias - mean * scale);
     }
 }

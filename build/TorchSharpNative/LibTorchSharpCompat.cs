@@ -338,6 +338,10 @@ namespace Rcnn.Build
         [Required] public string IntermediateDirectory { get; set; }
         public string Compiler { get; set; } = "g++";
 
+        /// <summary>Patch even where this machine's libstdc++ is new enough: for outputs that run elsewhere (the packed
+        /// .NET tool), whose target machine may be Debian 12.</summary>
+        public bool Always { get; set; }
+
         public override bool Execute()
         {
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return true;
@@ -347,7 +351,7 @@ namespace Rcnn.Build
             if (libs.Count == 0) return true;
 
             string stdcxx = SystemLibStdCxx.Locate();
-            if (stdcxx != null && SystemLibStdCxx.Provides(stdcxx, Version))
+            if (!Always && stdcxx != null && SystemLibStdCxx.Provides(stdcxx, Version))
             {
                 Log.LogMessage(MessageImportance.Low, $"{stdcxx} provides {Version}: libLibTorchSharp.so left as shipped.");
                 return true;
@@ -366,8 +370,9 @@ namespace Rcnn.Build
                 string tmp = lib + ".patching";
                 File.WriteAllBytes(tmp, patched);
                 File.Replace(tmp, lib, null);
-                Log.LogMessage(MessageImportance.High,
-                    $"Patched {lib}: the system libstdc++ lacks {Version}, so {ShimName} now supplies std::ios_base_library_init().");
+                Log.LogMessage(MessageImportance.High, Always
+                    ? $"Patched {lib} (RcnnAlwaysPatchTorchSharp): {ShimName} supplies std::ios_base_library_init() where the libstdc++ lacks {Version}."
+                    : $"Patched {lib}: the system libstdc++ lacks {Version}, so {ShimName} now supplies std::ios_base_library_init().");
             }
             return true;
         }

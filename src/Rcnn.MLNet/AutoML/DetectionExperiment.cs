@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.ML;
+using Rcnn.MLNet.Data;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 
@@ -17,7 +19,11 @@ public sealed class DetectionExperiment
 {
     public const string SummaryFile = "experiment.json";
 
+    /// <summary>The folder under the output directory that holds, during a run, the PNGs of IDataView MLImages.</summary>
+    public const string DataFolder = ".data";
+
     private DatasetCatalog? catalog;
+    private DetectionDataViews? dataViews;
     private IReadOnlyList<string> train = [];
     private string? validation;
     private RcnnConfig? baseConfig;
@@ -45,8 +51,27 @@ public sealed class DetectionExperiment
             if (!datasetCatalog.Names.Contains(n))
                 throw new ArgumentException($"Dataset '{n}' is not registered in the catalog; registered: [{string.Join(", ", datasetCatalog.Names)}].", nameof(trainDatasets));
         catalog = datasetCatalog;
+        dataViews = null;
         train = trainDatasets.ToArray();
         validation = validationDataset;
+        return this;
+    }
+
+    /// <summary>
+    /// Trains on <paramref name="train"/> and scores on <paramref name="validation"/>, in DetectObjects' column contract:
+    /// the image column holds an MLImage (e.g. from LoadImages) or text (an image file path); the label column a vector
+    /// of keys (MapValueToKey; classes in key order) or of text (classes sorted), one per object; the box column a
+    /// float vector of x0, y0, x1, y1 per object in image pixels. Validation labels must be training classes. The
+    /// columns are checked here; the rows are read when the run starts, MLImages written as PNGs under
+    /// <c>&lt;output&gt;/.data</c>, which is deleted when the run ends (also when cancelled or failed).
+    /// </summary>
+    public DetectionExperiment SetDataset(IDataView train, IDataView validation, string imageColumnName = "Image",
+        string labelColumnName = "Label", string boxColumnName = "Box")
+    {
+        dataViews = new DetectionDataViews(train, validation, imageColumnName, labelColumnName, boxColumnName);
+        catalog = null;
+        this.train = [DetectionDataViews.TrainName];
+        this.validation = DetectionDataViews.ValidationName;
         return this;
     }
 
@@ -130,7 +155,7 @@ public sealed class DetectionExperiment
     /// <summary>Runs trials until the budget, the trial count or <paramref name="cancellationToken"/> ends the search.</summary>
     public Task<DetectionExperimentResult> RunAsync(CancellationToken cancellationToken = default)
     {
-        if (catalog is null || validation is null) throw new InvalidOperationException("Call SetDataset before RunAsync.");
+        if ((catalog is null && dataViews is null) || validation is null) throw new InvalidOperationException("Call SetDataset before RunAsync.");
         if (baseConfig is null) throw new InvalidOperationException("Call SetBaseConfig before RunAsync.");
         var activeTuner = tuner ?? new SuccessiveHalvingTuner(space, seed);
         return Task.Run(() => Run(activeTuner, cancellationToken), CancellationToken.None);
@@ -142,7 +167,22 @@ public sealed class DetectionExperiment
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         string root = Path.GetFullPath(outputDirectory);
         Directory.CreateDirectory(root);
-        var classNames = catalog!.GetMetadata(validation!).ThingClasses;
+        if (dataViews is null) return Run(catalog!, activeTuner, ct, clock, deadline, root);
+        string data = Path.Combine(root, DataFolder);
+        DeleteQuietly(data);  // left by a killed run
+        try
+        {
+            return Run(dataViews.Register(data, DatasetLog.FromAction(log)), activeTuner, ct, clock, deadline, root);
+        }
+        finally
+        {
+            DeleteQuietly(data);
+        }
+    }
+
+    private DetectionExperimentResult Run(DatasetCatalog catalog, IDetectionTuner activeTuner, CancellationToken ct, Stopwatch clock, DateTime deadline, string root)
+    {
+        var classNames = catalog.GetMetadata(validation!).ThingClasses;
         int classes = classNames.Count;
         var results = new List<DetectionTrialResult>();
         DetectionTrialResult? best = null;

@@ -6,12 +6,12 @@ namespace Rcnn.MLNet.Data;
 /// <summary>A per-object box column: float[4N], x0, y0, x1, y1 per object in image pixels.</summary>
 internal static class BoxColumn
 {
-    public static DataViewSchema.Column Find(DataViewSchema schema, string name, string parameter)
+    public static DataViewSchema.Column Find(DataViewSchema schema, string name, string parameter, string? role = null)
     {
         var col = schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(parameter,
-            $"Box column '{name}' was not found; columns: [{string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}].");
+            $"{LabelColumn.Prefix(role)}Box column '{name}' was not found; columns: [{string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}].");
         if (col.Type is not VectorDataViewType { ItemType: NumberDataViewType n } || n.RawType != typeof(float))
-            throw new ArgumentOutOfRangeException(parameter, $"Box column '{name}' must be a vector of Single (x0, y0, x1, y1 per object); got {col.Type}.");
+            throw new ArgumentOutOfRangeException(parameter, $"{LabelColumn.Prefix(role)}Box column '{name}' must be a vector of Single (x0, y0, x1, y1 per object); got {col.Type}.");
         return col;
     }
 

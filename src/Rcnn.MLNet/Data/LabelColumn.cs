@@ -22,16 +22,16 @@ internal sealed class LabelColumn
 
     public string Name => Column.Name;
 
-    public static LabelColumn Find(DataViewSchema schema, string name, string parameter)
+    public static LabelColumn Find(DataViewSchema schema, string name, string parameter, string? role = null)
     {
         var col = schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(parameter,
-            $"Label column '{name}' was not found; columns: [{string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}].");
+            $"{Prefix(role)}Label column '{name}' was not found; columns: [{string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}].");
         if (col.Type is not VectorDataViewType { ItemType: var item } || item is not (KeyDataViewType or TextDataViewType))
             throw new ArgumentOutOfRangeException(parameter,
-                $"Label column '{name}' must be a vector of keys (MapValueToKey over a text vector) or of text, one label per object; got {col.Type}.");
+                $"{Prefix(role)}Label column '{name}' must be a vector of keys (MapValueToKey over a text vector) or of text, one label per object; got {col.Type}.");
         if (item is not KeyDataViewType key) return new LabelColumn(col, null);
         if (key.RawType != typeof(uint))
-            throw new ArgumentOutOfRangeException(parameter, $"Label column '{name}' has keys of {key.RawType.Name}; expected UInt32 keys (MapValueToKey's default).");
+            throw new ArgumentOutOfRangeException(parameter, $"{Prefix(role)}Label column '{name}' has keys of {key.RawType.Name}; expected UInt32 keys (MapValueToKey's default).");
         return new LabelColumn(col, KeyValueNames(col, key));
     }
 
@@ -83,4 +83,7 @@ internal sealed class LabelColumn
             return result;
         };
     }
+
+    /// <summary>"Training data: " and the like, so an error says which of several views is wrong.</summary>
+    internal static string Prefix(string? role) => role is null ? "" : role + ": ";
 }

@@ -5,52 +5,43 @@ using Rcnn.Training.Data;
 
 namespace Rcnn.MLNet.Data;
 
-/// <summary>The rows of a training or validation IDataView, checked and turned into Rcnn.Training records.</summary>
-internal sealed record TrainingData(IReadOnlyList<DatasetRecord> Records, IReadOnlyList<string> ClassNames, int Objects);
-
 /// <summary>
-/// Reads image/label/box rows, checks every object (naming the row and column of a bad one) and writes each image as
-/// a PNG into <c>imageFolder</c>, so training reads them through Rcnn.Training's own data path (DatasetMapper,
-/// augmentations, the prefetching loader) unchanged. PNG is lossless: the trained pixels are the MLImage's pixels.
+/// Reads image/label/box rows (the column contract of DetectObjects and DetectionExperiment), checks every object
+/// (naming the row and column of a bad one) and makes Rcnn.Training records of them, so training reads them through
+/// Rcnn.Training's own data path (DatasetMapper, augmentations, the prefetching loader) unchanged. Images come through
+/// <see cref="ImageColumn"/>: MLImages are written as PNGs into <c>imageFolder</c>, path columns are read in place.
 /// </summary>
 internal static class TrainingDataReader
 {
     /// <param name="classNames">The training classes when reading a validation set (labels are matched by name);
     /// null for the training set, whose classes come from the label key values or, for text, the sorted names.</param>
+    /// <param name="allowImagePaths">Whether the image column may be text (image file paths) instead of MLImages.</param>
     public static TrainingData Read(IDataView data, string imageColumn, string labelColumn, string boxColumn,
-        IReadOnlyList<string>? classNames, string imageFolder, string role)
+        IReadOnlyList<string>? classNames, string imageFolder, string role, bool allowImagePaths = false)
     {
         var schema = data.Schema;
-        var image = schema.GetColumnOrNull(imageColumn) ?? throw new ArgumentOutOfRangeException(nameof(imageColumn),
-            $"{role}: image column '{imageColumn}' was not found; columns: [{string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}].");
-        if (image.Type is not Microsoft.ML.Transforms.Image.ImageDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(imageColumn), $"{role}: column '{imageColumn}' must be an image (MLImage, e.g. from LoadImages); got {image.Type}.");
-        var label = LabelColumn.Find(schema, labelColumn, nameof(labelColumn));
-        var box = BoxColumn.Find(schema, boxColumn, nameof(boxColumn));
-        Directory.CreateDirectory(imageFolder);
+        var image = ImageColumn.Find(schema, imageColumn, nameof(imageColumn), role, allowImagePaths);
+        var label = LabelColumn.Find(schema, labelColumn, nameof(labelColumn), role);
+        var box = BoxColumn.Find(schema, boxColumn, nameof(boxColumn), role);
 
         var rows = new List<(string File, int Height, int Width, string[] Labels, float[] Boxes)>();
-        using (var cursor = data.GetRowCursor([image, label.Column, box]))
+        using (var cursor = data.GetRowCursor([image.Column, label.Column, box]))
         {
-            var imageGetter = cursor.GetGetter<MLImage>(image);
+            var readImage = image.MakeReader(cursor, imageFolder, role);
             var readLabels = label.MakeReader(cursor);
             var readBoxes = BoxColumn.MakeReader(cursor, box);
-            MLImage img = null!;
             while (cursor.MoveNext())
             {
                 long r = cursor.Position;
-                imageGetter(ref img);
-                if (img is null) throw new InvalidOperationException($"{role}: row {r}, column '{imageColumn}' has no image.");
                 var labels = readLabels();
                 var boxes = readBoxes();
                 if (boxes.Length != 4 * labels.Length)
                     throw new InvalidOperationException(
                         $"{role}: row {r}: column '{boxColumn}' has {boxes.Length / 4} boxes but column '{labelColumn}' has {labels.Length} labels; they must match.");
+                var (file, width, height) = readImage();
                 for (int i = 0; i < labels.Length; i++)
-                    CheckBox(role, r, boxColumn, i, boxes.AsSpan(4 * i, 4), img.Width, img.Height);
-                string file = Path.Combine(imageFolder, string.Create(CultureInfo.InvariantCulture, $"{r:D6}.png"));
-                img.Save(file);
-                rows.Add((file, img.Height, img.Width, labels, boxes));
+                    CheckBox(role, r, boxColumn, i, boxes.AsSpan(4 * i, 4), width, height);
+                rows.Add((file, height, width, labels, boxes));
             }
         }
         if (rows.Count == 0) throw new ArgumentException($"{role} has no rows.", nameof(data));

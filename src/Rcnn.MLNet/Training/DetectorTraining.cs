@@ -29,8 +29,8 @@ internal static class DetectorTraining
         var clock = Stopwatch.StartNew();
         TorchRuntime.EnsureLoaded();
         var catalog = new DatasetCatalog(DatasetLog.FromAction(log.Info));
-        Register(catalog, TrainingConfig.TrainDataset, train);
-        if (validation is not null) Register(catalog, TrainingConfig.ValidationDataset, validation);
+        train.Register(catalog, TrainingConfig.TrainDataset);
+        validation?.Register(catalog, TrainingConfig.ValidationDataset);
         if (env?.GetType().GetProperty("GpuDeviceId")?.GetValue(env) is int gpu)
             log.Info($"MLContext.GpuDeviceId is {gpu}: scoring will ask ONNX Runtime for that GPU; training runs on the CPU (this build's libtorch is CPU-only).");
 
@@ -95,11 +95,5 @@ internal static class DetectorTraining
             foreach (var (k, v) in r.ToDetectron2Metrics())
                 flat["bbox/" + k] = v;
         return flat;
-    }
-
-    private static void Register(DatasetCatalog catalog, string name, TrainingData data)
-    {
-        var summary = new DatasetSummary { Name = name };
-        catalog.Register(name, _ => new LoadedDataset(data.Records, new DatasetMetadata(name, data.ClassNames), summary));
     }
 }

@@ -5,11 +5,15 @@ namespace Rcnn.Training.Data;
 /// <summary>Turns stored pixels into display orientation for the 8 EXIF orientations (PIL's ImageOps.exif_transpose).</summary>
 internal static class ExifOrientation
 {
+    /// <summary>True for the four orientations that show the stored image transposed (width and height swap).</summary>
+    public static bool SwapsAxes(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+
     public static ImageBuffer Apply(ImageBuffer src, SKEncodedOrigin origin)
     {
         if (origin == SKEncodedOrigin.TopLeft) return src;
         int h = src.Height, w = src.Width;
-        bool swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        bool swap = SwapsAxes(origin);
         int oh = swap ? w : h, ow = swap ? h : w;
         var dst = new byte[src.Data.Length];
         for (int y = 0; y < oh; y++)

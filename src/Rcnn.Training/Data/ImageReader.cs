@@ -37,6 +37,17 @@ public static class ImageReader
         return image.ToFormat(format);
     }
 
+    /// <summary>The (EXIF-oriented) width and height of an image file, from its header: what <see cref="Read(string, string)"/>
+    /// would give, without decoding the pixels. Used to describe images that a dataset lists by path only.</summary>
+    public static (int Width, int Height) ReadSize(string fileName)
+    {
+        if (!File.Exists(fileName)) throw new DatasetException(fileName, "image file not found.");
+        using var codec = SKCodec.Create(fileName, out var createResult)
+            ?? throw new DatasetException(fileName, $"not a decodable image ({createResult}).");
+        int w = codec.Info.Width, h = codec.Info.Height;
+        return ExifOrientation.SwapsAxes(codec.EncodedOrigin) ? (h, w) : (w, h);
+    }
+
     /// <summary>Reads the image of <paramref name="record"/>; a size other than the record's is an error, as in detectron2.</summary>
     public static ImageBuffer Read(DatasetRecord record, string format = "BGR")
     {

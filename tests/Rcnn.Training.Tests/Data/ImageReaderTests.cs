@@ -71,6 +71,12 @@ public sealed class ImageReaderTests
         AssertColor(img, 12, 28, 0, 0, 255);  // <- stored (28, 3): blue
         AssertColor(img, 2, 4, 0, 255, 0);    // <- stored (4, 13): green
         AssertColor(img, 2, 28, 0, 255, 0);
+        // ReadSize (header only) gives the decoded image's displayed size; without EXIF, the stored one.
+        Assert.AreEqual((img.Width, img.Height), ImageReader.ReadSize(path));
+        var plain = dir.At("plain.jpg");
+        File.WriteAllBytes(plain, jpeg);
+        Assert.AreEqual((32, 16), ImageReader.ReadSize(plain));
+        Assert.ThrowsExactly<DatasetException>(() => ImageReader.ReadSize(dir.At("nope.jpg")));
 
         // The record must give the displayed size; the stored one is a mismatch naming the file.
         var ok = ImageReader.Read(new DatasetRecord(path, 32, 16, "r", []), "RGB");

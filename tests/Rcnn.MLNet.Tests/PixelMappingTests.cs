@@ -1,4 +1,6 @@
+using Microsoft.ML;
 using Microsoft.ML.Data;
+using Rcnn.MLNet.Catalog;
 using Rcnn.MLNet.Scoring;
 using Rcnn.Training.Data;
 
@@ -143,5 +145,23 @@ public sealed class PixelMappingTests
         var image = MLImage.CreateFromPixels(2, 2, MLPixelFormat.Rgba32, new byte[16]);
         image.Dispose();
         Assert.ThrowsExactly<InvalidOperationException>(() => Map(image));
+    }
+
+    public sealed class TextImageRow
+    {
+        public string Image { get; set; } = "not an image";
+    }
+
+    [TestMethod]
+    public void WrongImageType_OnAFittedChain_FailsInMLNetsOwnBinding()
+    {
+        // Known limitation: a fitted chain is ML.NET's own transformers, so a non-image column of the right name is
+        // only caught when the pixel mapping binds it, and the message names the internal copy, not the user's column.
+        var ml = new MLContext();
+        var data = TestData.LoadedImages(ml, TestData.Images("test", 1));
+        var model = ml.Transforms.DetectObjects(new MemoryStream(FakeDetector.Build())).Fit(data);
+        var text = ml.Data.LoadFromEnumerable(new[] { new TextImageRow() });
+        var e = Assert.Throws<Exception>(() => model.Transform(text).GetColumn<float[]>("Score").ToList());
+        StringAssert.Contains(e.Message, DetectorOnnxNames.ScoringImage);
     }
 }

@@ -4,6 +4,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["ops"] = Rcnn.Benchmarks.OpsBenchmark.Run,
     ["onnx"] = Rcnn.Benchmarks.OnnxBenchmark.Run,
     ["mlnet"] = Rcnn.Benchmarks.MLNetBenchmark.Run,
+    ["mlnet-stages"] = Rcnn.Benchmarks.MLNetStagesBenchmark.Run,
     ["memory"] = Rcnn.Benchmarks.MemoryBenchmark.Run,
     ["model"] = Rcnn.Benchmarks.ModelBenchmark.Run,
     ["train"] = Rcnn.Benchmarks.TrainBenchmark.Run,

@@ -6,9 +6,9 @@ namespace Rcnn.MLNet.Scoring;
 /// <summary>
 /// Scores an exported detector (FlatPixels layout) as a chain of ML.NET's own transformers, so the fitted model saves
 /// and loads with <c>mlContext.Model.Save/Load</c>:
-/// copy image -> CustomMapping "Rcnn.ImageToPixels" (MLImage to RGB CHW floats, height, width) -> ApplyOnnxModel (the
-/// ONNX bytes are stored in the model; GpuDeviceId/FallbackToCpu come from the MLContext, also on load) -> copies to
-/// the output columns -> drop of the intermediate columns.
+/// copy image -> CustomMapping "Rcnn.ImageToPixelBytes" (MLImage to RGB CHW bytes, height, width) -> ApplyOnnxModel
+/// (the graph casts the bytes to floats itself; the ONNX bytes are stored in the model; GpuDeviceId/FallbackToCpu come
+/// from the MLContext, also on load) -> copies to the output columns -> drop of the intermediate columns.
 /// Outputs: <c>PredictedLabel</c> string[] (class names), <c>Score</c> float[], <c>PredictedBoundingBoxes</c> float[4N]
 /// as x0, y0, x1, y1 in the scored image's own pixels, one entry per detection in descending score order.
 /// </summary>
@@ -16,7 +16,6 @@ public sealed class DetectorScoringEstimator : IEstimator<TransformerChain<ITran
 {
     private readonly TransformsCatalog catalog;
     private readonly byte[] onnx;
-    private readonly byte[] scoringOnnx;
 
     public DetectorScoringEstimator(TransformsCatalog catalog, byte[] onnxModel, ScoringColumns? columns = null, string source = "the ONNX model")
     {
@@ -25,8 +24,13 @@ public sealed class DetectorScoringEstimator : IEstimator<TransformerChain<ITran
         Columns = columns ?? new ScoringColumns();
         Columns.Validate();
         Info = DetectorOnnxInfo.Read(onnx, source);
-        scoringOnnx = MlNetOnnxAdapter.Adapt(onnx);
     }
+
+    /// <summary>
+    /// Builds the chain of models saved before the byte contract: CustomMapping "Rcnn.ImageToPixels" (floats through
+    /// MLImage's public API) and a float-input graph. Same outputs, slower; for comparisons in tests and benchmarks.
+    /// </summary>
+    internal bool FloatPixels { get; init; }
 
     public ScoringColumns Columns { get; }
 
@@ -65,10 +69,14 @@ public sealed class DetectorScoringEstimator : IEstimator<TransformerChain<ITran
     {
         ArgumentNullException.ThrowIfNull(input);
         DetectionOutputSchema.CheckImage(input.Schema, Columns.Image);
+        var scoringOnnx = MlNetOnnxAdapter.Adapt(onnx, bytePixels: !FloatPixels);
+        IEstimator<ITransformer> pixels = FloatPixels
+            ? catalog.CustomMapping(new ImageToPixelsFactory().GetMapping(), ImageToPixelsFactory.ContractName)
+            : catalog.CustomMapping(new ImageToPixelBytesFactory().GetMapping(), ImageToPixelBytesFactory.ContractName);
         var steps = new IEstimator<ITransformer>[]
         {
             catalog.CopyColumns(DetectorOnnxNames.ScoringImage, Columns.Image),
-            catalog.CustomMapping(new ImageToPixelsFactory().GetMapping(), ImageToPixelsFactory.ContractName),
+            pixels,
             OnnxCatalog(input).ApplyOnnxModel(
                 [DetectorOnnxNames.Boxes, DetectorOnnxNames.Scores, DetectorOnnxNames.LabelNames],
                 [DetectorOnnxNames.Pixels, DetectorOnnxNames.Height, DetectorOnnxNames.Width],

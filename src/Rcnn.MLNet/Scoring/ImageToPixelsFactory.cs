@@ -4,7 +4,8 @@ using Microsoft.ML.Transforms;
 namespace Rcnn.MLNet.Scoring;
 
 /// <summary>
-/// The one piece of the scoring chain that is ours: MLImage to the detector's FlatPixels inputs. ML.NET saves only the
+/// The pixel step of chains saved before the byte contract (<see cref="ImageToPixelBytesFactory"/>): MLImage to the
+/// detector's FlatPixels float inputs. Kept registered so those models load and score unchanged. ML.NET saves only the
 /// contract name and this assembly's name, and on load finds this factory through the attribute, so a saved model
 /// needs Rcnn.MLNet.dll wherever it is loaded.
 /// </summary>

@@ -20,10 +20,14 @@ public sealed class ExperimentCancellationTests
         public List<string> Events { get; } = new();
         public int Running { get; private set; } = -1;
 
+        /// <summary>How many segments the running trial has started (2 and more: it was promoted).</summary>
+        public int Segment { get; private set; }
+
         public void ReportRunningTrial(DetectionTrialSettings settings)
         {
             Running = settings.TrialId;
             Events.Add($"running {settings.TrialId}");
+            Segment = Events.Count(e => e == $"running {settings.TrialId}");
         }
 
         public void ReportCompletedTrial(DetectionTrialResult result) => Events.Add($"completed {result.TrialId}");
@@ -60,7 +64,7 @@ public sealed class ExperimentCancellationTests
                 AnchorSizeSets = [[16, 32, 64, 128, 256]],
             })
             .SetSeed(5)
-            .SetSuccessiveHalvingTuner([1.0 / 3])
+            .SetSuccessiveHalvingTuner([1.0 / 3], trialsPerBracket: 1)  // each trial is its own bracket: promoted at once
             .SetTrainingTimeInSeconds(600)
             .SetMaxTrials(3)
             .SetOutputDirectory(output)
@@ -83,7 +87,7 @@ public sealed class ExperimentCancellationTests
         Assert.IsTrue(t0.MAP50 is >= 0 and <= 1 && t0.MAP50_95 <= t0.MAP50, $"{t0.MAP50} {t0.MAP50_95}");
         Assert.IsTrue(t0.PeakMemoryInMegaByte > 0);
         Assert.AreEqual(5, t0.Settings.Seed);  // experiment seed + trial id
-        CollectionAssert.AreEqual(new[] { "running 0", "completed 0", "best 0", "running 1", "failed 1 OperationCanceledException" }, monitor.Events);
+        CollectionAssert.AreEqual(new[] { "running 0", "completed 0", "best 0", "running 0", "completed 0", "best 0", "running 1", "failed 1 OperationCanceledException" }, monitor.Events);
 
         // Files: only the finished trial's folder and the leaderboard; one checkpoint (the final one) in the trial.
         CollectionAssert.AreEqual(new[] { "trial_000" }, Directory.GetDirectories(output).Select(Path.GetFileName).ToArray());
@@ -109,5 +113,110 @@ public sealed class ExperimentCancellationTests
         var torch = predictor.Predict(image).Detections.Select(d => new Det(d.Label, d.Score, [d.X0, d.Y0, d.X1, d.Y1])).ToList();
         var ml = new Microsoft.ML.MLContext();
         DeployablesCheck.AssertMatch(torch, DeployablesCheck.RunTransformer(ml, result.BestTransformer(ml)!, image), "best trial transformer");
+    }
+
+    private static (DetectionExperiment Experiment, DatasetCatalog Catalog) Bracket(string name, string output, RecordingMonitor monitor, Action<string> log)
+    {
+        string voc = TestData.MiniVoc(name, 4, 2);
+        var catalog = new DatasetCatalog(DatasetLog.FromAction(_ => { }));
+        catalog.RegisterPascalVoc("train", voc, "train", ["Platelets", "RBC", "WBC"]);
+        catalog.RegisterPascalVoc("val", voc, "val", ["Platelets", "RBC", "WBC"]);
+        var cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
+        cfg.MergeFromList(TestData.TinyOverrides);
+        cfg.MergeFromList(["MODEL.ROI_HEADS.SCORE_THRESH_TEST", "0.0"]);  // barely trained: keep low scores so MAPs differ
+        var experiment = new Microsoft.ML.MLContext(1).DetectionExperiment()
+            .SetDataset(catalog, "train", "val")
+            .SetBaseConfig(cfg)
+            .SetSearchSpace(new DetectionSearchSpace
+            {
+                BackboneDepths = [18], ImageSizes = [128], RoiBatchSizesPerImage = [64], Iterations = [15],
+                AnchorSizeSets = [[16, 32, 64, 128, 256]], MinBaseLearningRate = 0.001, MaxBaseLearningRate = 0.04,
+            })
+            .SetSeed(3)
+            // One bracket of 3 trials, a checkpoint at iteration 5, keep(3) = 3 - floor(3 x 2/3) = 1.
+            .SetSuccessiveHalvingTuner([1.0 / 3], stopFraction: 2.0 / 3, trialsPerBracket: 3)
+            .SetTrainingTimeInSeconds(600)
+            .SetMaxTrials(3)
+            .SetOutputDirectory(output)
+            .SetNumThreads(1)
+            .SetMonitor(monitor)
+            .SetLog(log);
+        return (experiment, catalog);
+    }
+
+    /// <summary>Successive halving with promotion: three trials train to their checkpoint (iteration 5) and pause; the
+    /// best there resumes from its own checkpoint (no restart) to its end; the others stay stopped. About 60 s.</summary>
+    [TestMethod]
+    public async Task BracketPromotesTheBestTrialWhichResumesFromItsCheckpoint()
+    {
+        string output = TestData.TempDir("experiment-bracket");
+        var monitor = new RecordingMonitor();
+        var (experiment, _) = Bracket("bracket", output, monitor, _ => { });
+
+        var result = await experiment.RunAsync();
+
+        Assert.IsFalse(result.Cancelled);
+        Assert.AreEqual(3, result.Trials.Count, string.Join("\n", monitor.Events.Concat(monitor.Failures)));
+        // The promoted trial is the best at the checkpoint (ties to the lower id), computed here from the recorded scores.
+        var atCheckpoint = result.Trials.Select(t => (t.TrialId, Score: t.CheckpointScores.Single().MAP50)).ToList();
+        Assert.IsTrue(result.Trials.All(t => t.CheckpointScores.Single().Iteration == 5));
+        int winner = atCheckpoint.OrderByDescending(t => t.Score).ThenBy(t => t.TrialId).First().TrialId;
+        CollectionAssert.AreEqual(new[] { "running 0", "completed 0", "running 1", "completed 1", "running 2", "completed 2", $"running {winner}", $"completed {winner}" },
+            monitor.Events.Where(e => !e.StartsWith("best", StringComparison.Ordinal)).ToArray());
+        foreach (var t in result.Trials)
+        {
+            var ckpts = Directory.GetFiles(Path.Combine(output, $"trial_{t.TrialId:D3}"), "*.ckpt");
+            CollectionAssert.AreEqual(new[] { t.CheckpointPath }, ckpts);
+            Assert.AreEqual(t.IterationsDone - 1, Rcnn.Training.Engine.Checkpointer.IterationOf(t.CheckpointPath));
+            if (t.TrialId == winner)
+            {
+                Assert.AreEqual(15, t.IterationsDone);
+                Assert.IsFalse(t.StoppedEarly, t.StopReason);
+            }
+            else
+            {
+                Assert.AreEqual(5, t.IterationsDone);
+                Assert.IsTrue(t.StoppedEarly);
+                StringAssert.StartsWith(t.StopReason, "not promoted past checkpoint 0 (iteration 5 of 15");
+                // A stopped trial's result is its model at the checkpoint.
+                Assert.AreEqual(t.CheckpointScores[0].MAP50, t.MAP50, 1e-12);
+            }
+        }
+        // The resume continued the winner's run: its metrics hold iterations 4, 9 and 14 once each (no restart from 0).
+        var iterations = File.ReadLines(Path.Combine(output, $"trial_{winner:D3}", "metrics.json"))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("iteration").GetInt32()).ToList();
+        CollectionAssert.AreEqual(new[] { 4, 9, 14 }, iterations);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, DetectionExperiment.SummaryFile)));
+        Assert.AreEqual(3, summary.RootElement.GetProperty("trials").GetArrayLength());
+    }
+
+    /// <summary>Cancelling a promoted trial mid-resume puts it back to the checkpoint and score it had. About 50 s.</summary>
+    [TestMethod]
+    public async Task CancellingAResumedTrialKeepsItsCheckpointResult()
+    {
+        string output = TestData.TempDir("experiment-bracket-cancel");
+        var monitor = new RecordingMonitor();
+        using var cts = new CancellationTokenSource();
+        var (experiment, _) = Bracket("bracket-cancel", output, monitor,
+            line => { if (monitor.Segment == 2 && line.Contains("iter: 9  ", StringComparison.Ordinal)) cts.Cancel(); });
+
+        var result = await experiment.RunAsync(cts.Token);
+
+        Assert.IsTrue(result.Cancelled);
+        Assert.AreEqual(3, result.Trials.Count, string.Join("\n", monitor.Events.Concat(monitor.Failures)));
+        int resumed = monitor.Running;
+        StringAssert.EndsWith(monitor.Events[^1], "OperationCanceledException");
+        foreach (var t in result.Trials)
+        {
+            Assert.AreEqual(5, t.IterationsDone, $"trial {t.TrialId}");
+            Assert.IsTrue(t.StoppedEarly);
+            var ckpts = Directory.GetFiles(Path.Combine(output, $"trial_{t.TrialId:D3}"), "*.ckpt");
+            CollectionAssert.AreEqual(new[] { t.CheckpointPath }, ckpts, $"trial {t.TrialId}");
+            Assert.AreEqual(4, Rcnn.Training.Engine.Checkpointer.IterationOf(t.CheckpointPath));
+            string last = File.ReadAllText(Path.Combine(output, $"trial_{t.TrialId:D3}", Rcnn.Training.Engine.Checkpointer.LastCheckpointFile)).Trim();
+            Assert.AreEqual(Path.GetFileName(t.CheckpointPath), last);
+        }
+        StringAssert.StartsWith(result.Trials.Single(t => t.TrialId == resumed).StopReason, "the experiment was cancelled at checkpoint 0");
+        Assert.AreEqual(0, Directory.GetFiles(output, "*.tmp", SearchOption.AllDirectories).Length);
     }
 }

@@ -2,43 +2,118 @@ using Rcnn.MLNet.AutoML;
 
 namespace Rcnn.Cli.Tests;
 
-/// <summary>Successive halving decisions on hand-made scores, and seeded sampling. No training; milliseconds.</summary>
+/// <summary>Successive halving decisions on hand-made scores, the experiment's budget plan, and seeded sampling. No
+/// training; milliseconds.</summary>
 [TestClass]
 public sealed class TunerTests
 {
+    private static DetectionTrialStatus Paused(int id, params double[] scores) => new(id, P, scores, Finished: false);
+
+    private static DetectionTrialStatus Done(int id, params double[] scores) => new(id, P, scores, Finished: true);
+
+    private static readonly DetectionParameters P = new(18, 0.02, 256, [16, 32, 64, 128, 256], 128, 100);
+
     [TestMethod]
-    public void HalvingStopsTheBottomHalfAtACheckpoint()
+    public void HalvingPromotesTheBestHalfAtEachCheckpointBestFirst()
     {
-        // Stop fraction 0.5, at least 2 scores before deciding. With n scores recorded at the checkpoint (the new one
-        // included) the best n - floor(n/2) go on.
-        var t = new SuccessiveHalvingTuner(new DetectionSearchSpace(), seed: 1, checkpointFractions: [0.25, 0.5], stopFraction: 0.5, minTrialsPerCheckpoint: 2);
-        Assert.IsTrue(t.ShouldContinue(0, 0, 0.40));   // n=1 < 2: too early to judge
-        Assert.IsFalse(t.ShouldContinue(1, 0, 0.30));  // n=2 {0.40, 0.30}: keep 1 -> 0.30 stops
-        Assert.IsTrue(t.ShouldContinue(2, 0, 0.50));   // n=3 {0.50, 0.40, 0.30}: keep 2 -> lowest kept 0.40; 0.50 goes on
-        Assert.IsFalse(t.ShouldContinue(3, 0, 0.35));  // n=4 {.5,.4,.35,.3}: keep 2 -> lowest kept 0.40; 0.35 stops
-        Assert.IsTrue(t.ShouldContinue(4, 0, 0.40));   // n=5 {.5,.4,.4,.35,.3}: keep 3 -> lowest kept 0.40; a tie goes on
-        // The second checkpoint keeps its own list.
-        Assert.IsTrue(t.ShouldContinue(0, 1, 0.10));
-        Assert.IsTrue(t.ShouldContinue(2, 1, 0.60));   // n=2 {0.60, 0.10}: keep 1 -> 0.60 goes on
+        // Brackets of 4, checkpoints at 25% and 50%, stop fraction 0.5: keep(n) = n - floor(n/2).
+        var t = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1, [0.5, 0.25], stopFraction: 0.5, trialsPerBracket: 4);
+        CollectionAssert.AreEqual(new[] { 0.25, 0.5 }, t.CheckpointFractions.ToArray());
+        Assert.AreEqual(DetectionTrialStep.Start, t.Next([], 10));
+        // Until the bracket has its 4 trials, new ones start.
+        Assert.AreEqual(DetectionTrialStep.Start, t.Next([Paused(0, 0.40), Paused(1, 0.30), Paused(2, 0.50)], 10));
+        // 4 scored at checkpoint 0 {.4,.3,.5,.35}: keep 2, the best (trial 2) first, then trial 0.
+        var rung0 = new[] { Paused(0, 0.40), Paused(1, 0.30), Paused(2, 0.50), Paused(3, 0.35) };
+        Assert.AreEqual(DetectionTrialStep.Resume(2), t.Next(rung0, 10));
+        Assert.AreEqual(DetectionTrialStep.Resume(0), t.Next([rung0[0], rung0[1], Paused(2, 0.50, 0.60), rung0[3]], 10));
+        // Both promoted trials scored at checkpoint 1 {.6, .1}: keep 1 -> trial 2 trains to its end (no deadline fit).
+        var rung1 = new[] { Paused(0, 0.40, 0.10), rung0[1], Paused(2, 0.50, 0.60), rung0[3] };
+        Assert.AreEqual(DetectionTrialStep.Resume(2, toDeadline: false), t.Next(rung1, 10));
+        // The bracket is done: a new one starts (the experiment ends it at --max-trials).
+        var end = new[] { rung1[0], rung1[1], Done(2, 0.50, 0.60), rung1[3] };
+        Assert.AreEqual(DetectionTrialStep.Start, t.Next(end, 10));
+        // The second bracket (trials 4..): its first trial waits for the other 3.
+        Assert.AreEqual(DetectionTrialStep.Start, t.Next([.. end, Paused(4, 0.9)], 10));
     }
 
     [TestMethod]
-    public void StopFractionOfAQuarter()
+    public void TiesGoToTheLowerTrialAndTheTrialLimitCutsTheBracket()
     {
-        // Stop fraction 0.25, decide from 1 score: n=1..3 keep n - floor(n/4) = n (nobody stops); n=4 keeps 3.
-        var t = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 0, [0.5], stopFraction: 0.25, minTrialsPerCheckpoint: 1);
-        Assert.IsTrue(t.ShouldContinue(0, 0, 0.2));
-        Assert.IsTrue(t.ShouldContinue(1, 0, 0.1));
-        Assert.IsTrue(t.ShouldContinue(2, 0, 0.3));
-        Assert.IsFalse(t.ShouldContinue(3, 0, 0.05));  // {.3,.2,.1,.05}: keep 3 -> lowest kept 0.1
+        var t = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1, [0.5], stopFraction: 0.5, trialsPerBracket: 4);
+        // --max-trials 3: the bracket is 3 trials; keep(3) = 2, the tie at 0.3 goes to trial 0 over trial 2.
+        var s = new[] { Paused(0, 0.3), Paused(1, 0.5), Paused(2, 0.3) };
+        Assert.AreEqual(DetectionTrialStep.Resume(1), t.Next(s, 3));
+        Assert.AreEqual(DetectionTrialStep.Resume(0), t.Next([s[0], Done(1, 0.5), s[2]], 3));
+        Assert.AreEqual(DetectionTrialStep.Start, t.Next([Done(0, 0.3), Done(1, 0.5), s[2]], 3));  // refused past the limit by the experiment
+        // NaN scores rank as 0.
+        Assert.AreEqual(DetectionTrialStep.Resume(1), t.Next([Paused(0, double.NaN), Paused(1, 0.01), Paused(2, 0)], 3));
     }
 
     [TestMethod]
-    public void RandomSearchNeverStopsAndHasNoCheckpoints()
+    public void FillBudgetRunsOneBracketAndSendsItsSingleSurvivorToTheDeadline()
+    {
+        // 3 trials, one checkpoint, stop fraction 2/3: keep(3) = 3 - floor(2) = 1.
+        var t = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1, [0.1], stopFraction: 2.0 / 3, trialsPerBracket: 3, fillBudget: true);
+        Assert.AreEqual(1, t.Keep(3));
+        var s = new[] { Paused(0, 0.2), Paused(1, 0.6), Paused(2, 0.4) };
+        Assert.AreEqual(DetectionTrialStep.Resume(1, toDeadline: true), t.Next(s, 6));
+        Assert.AreEqual(DetectionTrialStep.Stop, t.Next([s[0], Done(1, 0.6), s[2]], 6));
+        // With two survivors neither may take the whole budget.
+        var two = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1, [0.1], stopFraction: 0.5, trialsPerBracket: 4, fillBudget: true);
+        Assert.AreEqual(DetectionTrialStep.Resume(3, toDeadline: false), two.Next([Paused(0, 0.1), Paused(1, 0.2), Paused(2, 0.3), Paused(3, 0.4)], 6));
+    }
+
+    [TestMethod]
+    public void ScheduleCostCountsEachRungsSurvivors()
+    {
+        var t = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1, [0.25, 0.5], stopFraction: 0.5, trialsPerBracket: 4);
+        // 4 x 0.25 + keep(4)=2 x 0.25 + keep(2)=1 x 0.5 = 2.0 schedules.
+        Assert.AreEqual(2.0, t.ScheduleCost(4), 1e-12);
+        // 5 trials: 1.25 + keep(5)=3 x 0.25 + keep(3)=2 x 0.5 = 3.0.
+        Assert.AreEqual(3.0, t.ScheduleCost(5), 1e-12);
+        // One trial: 0.5 to its checkpoint, then keep(1) = 1 for the other half.
+        Assert.AreEqual(1.0, new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1, [0.5], 0.5, 1).ScheduleCost(1), 1e-12);
+    }
+
+    [TestMethod]
+    public void RandomSearchStartsTrialsUntilTheLimitAndHasNoCheckpoints()
     {
         var t = new RandomSearchTuner(new DetectionSearchSpace(), 3);
         Assert.AreEqual(0, t.CheckpointFractions.Count);
-        Assert.IsTrue(t.ShouldContinue(0, 0, 0));
+        Assert.AreEqual(DetectionTrialStep.Start, t.Next([Done(0, [])], 2));
+        Assert.AreEqual(DetectionTrialStep.Stop, t.Next([Done(0, []), Done(1, [])], 2));
+    }
+
+    [TestMethod]
+    public void ScheduleFittedToTheDeadlineUsesTheMedianIterationTime()
+    {
+        // Median of {2, 2, 2, 9} (upper middle) is 2 s; (110 - 10 eval - 10 start-up) x 0.97 = 87.3 s fits 43 more.
+        Assert.AreEqual(40 + 43, DetectionTrialRunner.FitToDeadline(40, [2, 9, 2, 2], 10, TimeSpan.FromSeconds(110)));
+        // No time left: still one progress period more.
+        Assert.AreEqual(45, DetectionTrialRunner.FitToDeadline(40, [2], 10, TimeSpan.FromSeconds(5)));
+    }
+
+    [TestMethod]
+    public void ExperimentPlanGivesTheSurvivorMostOfTheBudget()
+    {
+        // 1140 s left x 0.85 x 0.6 it/s = 581.4 iterations. Trials: min(6, max(4, floor(145.35 / 40) = 3)) = 4.
+        // First segment: round(145.35 / 4 / 5) x 5 = 35; schedule 581 - 3 x 35 = 476; one checkpoint at 35/476; keep 1 of 4.
+        var plan = Commands.ExperimentPlan.For(1140, 0.6, 6, random: false, TimeSpan.FromMinutes(20));
+        Assert.AreEqual(4, plan.TrialsPerBracket);
+        Assert.AreEqual(476, plan.Iterations);
+        Assert.AreEqual(35.0 / 476, plan.CheckpointFraction, 1e-12);
+        Assert.AreEqual(0.75, plan.StopFraction, 1e-12);
+        CollectionAssert.AreEqual(new[] { 18 }, plan.Depths.ToArray());
+        // The tuner built from the plan keeps exactly one trial, and the bracket costs what the plan says.
+        var t = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 0, [plan.CheckpointFraction], plan.StopFraction, plan.TrialsPerBracket, true);
+        Assert.AreEqual(1, t.Keep(4));
+        Assert.AreEqual((4 * 35 + 476 - 35) / 476.0, t.ScheduleCost(4), 1e-9);
+        // Random search: equal shares of 581.4 / 6 = 96.9 -> 90.
+        Assert.AreEqual(90, Commands.ExperimentPlan.For(1140, 0.6, 6, random: true, TimeSpan.FromMinutes(20)).Iterations);
+        // Two hours: R-34 joins; 8 trials allowed and each still gets 40+ iterations.
+        var big = Commands.ExperimentPlan.For(7000, 0.6, 8, random: false, TimeSpan.FromHours(2));
+        CollectionAssert.AreEqual(new[] { 18, 34 }, big.Depths.ToArray());
+        Assert.AreEqual(8, big.TrialsPerBracket);  // floor(0.25 x 3570 / 40) = 22, capped at 8
     }
 
     [TestMethod]

@@ -10,10 +10,12 @@ namespace Rcnn.MLNet.AutoML;
 /// <summary>
 /// An AutoML-shaped search for a good detector within a time budget: set the data, the search space, the budget, the
 /// tuner and a monitor, then <see cref="RunAsync"/>. Each trial trains the base config with the proposed parameters
-/// into its own folder under the output directory and is scored (MAP50_95, MAP50) on the validation data. The tuner
-/// may stop a trial at a checkpoint (successive halving). Cancellation stops the running trial after its current
-/// iteration, deletes that trial's folder, and returns the trials finished so far; the experiment.json leaderboard is
-/// rewritten (atomically) after every trial, so the output folder only ever holds finished trials.
+/// into its own folder under the output directory and is scored (MAP50_95, MAP50) on the validation data. Trials run
+/// one at a time, in segments: the tuner pauses them at checkpoints and decides which to promote (resume from their
+/// own checkpoint), which stay stopped, and when a new one starts (successive halving). Cancellation stops the running
+/// segment after its current iteration: a new trial's folder is deleted, a resumed trial goes back to the checkpoint
+/// and score it had; the trials so far are returned. The experiment.json leaderboard is rewritten (atomically) after
+/// every segment, so the output folder only ever holds scored trials.
 /// </summary>
 public sealed class DetectionExperiment
 {
@@ -114,9 +116,13 @@ public sealed class DetectionExperiment
     /// <summary>Random search over the search space (seeded with <see cref="SetSeed"/>'s seed when called after it).</summary>
     public DetectionExperiment SetRandomSearchTuner() => SetTuner(new RandomSearchTuner(space, seed));
 
-    /// <summary>Successive halving (the default): trials in the bottom <paramref name="stopFraction"/> at a checkpoint stop.</summary>
-    public DetectionExperiment SetSuccessiveHalvingTuner(IReadOnlyList<double>? checkpointFractions = null, double stopFraction = 0.5, int minTrialsPerCheckpoint = 2) =>
-        SetTuner(new SuccessiveHalvingTuner(space, seed, checkpointFractions, stopFraction, minTrialsPerCheckpoint));
+    /// <summary>Successive halving with promotion (the default; see <see cref="SuccessiveHalvingTuner"/>): brackets of
+    /// <paramref name="trialsPerBracket"/> trials train to the first checkpoint fraction, and the best
+    /// <c>1 - stopFraction</c> at each checkpoint resume from their own checkpoints; with <paramref name="fillBudget"/>
+    /// one bracket runs and its single survivor trains on until the budget ends.</summary>
+    public DetectionExperiment SetSuccessiveHalvingTuner(IReadOnlyList<double>? checkpointFractions = null, double stopFraction = 0.5,
+        int trialsPerBracket = 4, bool fillBudget = false) =>
+        SetTuner(new SuccessiveHalvingTuner(space, seed, checkpointFractions, stopFraction, trialsPerBracket, fillBudget));
 
     public DetectionExperiment SetMonitor(IDetectionMonitor detectionMonitor)
     {
@@ -183,46 +189,82 @@ public sealed class DetectionExperiment
     private DetectionExperimentResult Run(DatasetCatalog catalog, IDetectionTuner activeTuner, CancellationToken ct, Stopwatch clock, DateTime deadline, string root)
     {
         var classNames = catalog.GetMetadata(validation!).ThingClasses;
-        int classes = classNames.Count;
-        var results = new List<DetectionTrialResult>();
+        var runner = new DetectionTrialRunner(catalog, train, validation!, baseConfig!, classNames.Count, numThreads, log);
+        var trials = new List<DetectionTrialState>();
         DetectionTrialResult? best = null;
-        bool cancelled = false;
-        for (int id = 0; id < maxTrials; id++)
+        bool cancelled = false, byTuner = false;
+        int nextId = 0;
+        while (true)
         {
             if (ct.IsCancellationRequested) { cancelled = true; break; }
             if (DateTime.UtcNow >= deadline) break;
-            var parameters = activeTuner.Propose(id);
-            var settings = new DetectionTrialSettings(id, parameters, Path.Combine(root, $"trial_{id:D3}"), seed + id, DateTime.UtcNow);
-            monitor?.ReportRunningTrial(settings);
+            var step = activeTuner.Next(trials.Select(t => t.Status).ToList(), maxTrials);
+            if (step.Kind == DetectionTrialStepKind.Stop || (step.Kind == DetectionTrialStepKind.Start && nextId >= maxTrials)) { byTuner = true; break; }
+            DetectionTrialState state;
+            if (step.Kind == DetectionTrialStepKind.Start)
+            {
+                int id = nextId++;
+                var settings = new DetectionTrialSettings(id, activeTuner.Propose(id), Path.Combine(root, $"trial_{id:D3}"), seed + id, DateTime.UtcNow);
+                monitor?.ReportRunningTrial(settings);
+                try
+                {
+                    state = runner.Create(settings, activeTuner.CheckpointFractions);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    monitor?.ReportFailTrial(settings, e);
+                    continue;
+                }
+            }
+            else
+            {
+                state = trials.SingleOrDefault(t => t.Settings.TrialId == step.TrialId && t.Status.Paused)
+                    ?? throw new InvalidOperationException($"The tuner asked to resume trial {step.TrialId}, which is not paused at a checkpoint.");
+                monitor?.ReportRunningTrial(state.Settings);
+            }
+            var previous = state.Result;
             DetectionTrialResult result;
             try
             {
-                var runner = new DetectionTrialRunner(catalog, train, validation!, baseConfig!, classes, numThreads, log);
-                result = runner.Run(settings, activeTuner, deadline, ct);
-            }
-            catch (OperationCanceledException e) when (ct.IsCancellationRequested)
-            {
-                DeleteQuietly(settings.OutputDirectory);
-                monitor?.ReportFailTrial(settings, e);
-                cancelled = true;
-                break;
+                result = runner.RunSegment(state, step.ToDeadline, deadline, ct);
             }
             catch (Exception e)
             {
-                DeleteQuietly(settings.OutputDirectory);
-                monitor?.ReportFailTrial(settings, e);
+                // A resumed trial keeps what it had (its checkpoint and score); a new one leaves nothing behind.
+                if (previous is not null) DetectionTrialRunner.KeepOnlyCheckpoint(state.Settings.OutputDirectory, previous.CheckpointPath);
+                else DeleteQuietly(state.Settings.OutputDirectory);
+                monitor?.ReportFailTrial(state.Settings, e);
+                if (e is OperationCanceledException && ct.IsCancellationRequested) { cancelled = true; break; }
+                if (previous is not null)
+                {
+                    state.Finished = true;  // not resumed again
+                    state.Result = previous with { StopReason = $"failed while resuming from checkpoint {state.Scores.Count - 1}: {e.Message}" };
+                }
                 continue;
             }
+            if (previous is null) trials.Add(state);
             activeTuner.Update(result);
-            results.Add(result);
             monitor?.ReportCompletedTrial(result);
-            if (best is null || Better(result, best))
-            {
-                best = result;
-                monitor?.ReportBestTrial(result);
-            }
-            WriteSummary(root, results, best);
+            var newBest = trials.Select(t => t.Result!).Aggregate((a, b) => Better(b, a) ? b : a);
+            if (!ReferenceEquals(newBest, best)) monitor?.ReportBestTrial(newBest);
+            best = newBest;
+            WriteSummary(root, trials.Select(t => t.Result!).ToList(), best);
         }
+        // Trials left at a checkpoint stopped early there: not promoted when another trial went past it, else the
+        // experiment ended first.
+        foreach (var t in trials.Where(t => !t.Finished && t.Result is not null))
+        {
+            var (iteration, map50) = t.Scores[^1];
+            bool passed = trials.Any(o => o != t && (o.Scores.Count > t.Scores.Count || (o.Finished && o.Scores.Count == t.Scores.Count && o.Done > iteration)));
+            string why = passed || byTuner ? "not promoted past" : cancelled ? "the experiment was cancelled at" : "the budget ended at";
+            t.Result = t.Result! with
+            {
+                StopReason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{why} checkpoint {t.Scores.Count - 1} (iteration {iteration} of {t.MaxIter}, validation MAP50 {map50:F3})"),
+            };
+        }
+        var results = trials.Select(t => t.Result!).ToList();
+        best = results.Count == 0 ? null : results.Aggregate((a, b) => Better(b, a) ? b : a);
         WriteSummary(root, results, best);
         return new DetectionExperimentResult(results, best, cancelled, clock.Elapsed, classNames);
     }

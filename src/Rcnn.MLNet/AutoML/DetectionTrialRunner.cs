@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Engine;
@@ -7,9 +8,10 @@ using Rcnn.Training.Evaluation;
 namespace Rcnn.MLNet.AutoML;
 
 /// <summary>
-/// Trains one trial with <see cref="DefaultTrainer"/> in segments: it runs to each checkpoint fraction of its
-/// iterations (stopping through the trainer's cancellation token, which checkpoints that iteration), scores the model
-/// on the validation data, asks the tuner whether to go on, and resumes from the checkpoint when it may.
+/// Trains trials with <see cref="DefaultTrainer"/> one segment at a time: a segment runs from the trial's checkpoint
+/// (or from scratch) to its next checkpoint iteration, stopping through the trainer's cancellation token (which
+/// checkpoints that iteration), or to the end of its schedule; the model is then scored on the validation data and
+/// the trainer disposed, so a paused trial holds only its checkpoint file.
 /// </summary>
 internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList<string> train, string validation, RcnnConfig baseConfig,
     int numClasses, int? numThreads, Action<string> log)
@@ -17,32 +19,75 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
     /// <summary>Iterations between the engine's progress lines, which is also the granularity of checkpoints.</summary>
     private const int Period = 5;
 
-    public DetectionTrialResult Run(DetectionTrialSettings settings, IDetectionTuner tuner, DateTime deadline, CancellationToken ct)
+    /// <summary>Seconds kept aside, in a schedule fitted to the deadline, for building the model and resuming.</summary>
+    private const double StartupSeconds = 10;
+
+    public DetectionTrialState Create(DetectionTrialSettings settings, IReadOnlyList<double> checkpointFractions)
     {
-        var clock = Stopwatch.StartNew();
+        int maxIter = Config(settings, null).Solver.MaxIter;
+        var targets = checkpointFractions
+            .Select(f => (int)Math.Round(f * maxIter / Period) * Period)
+            .Where(t => t >= Period && t < maxIter).Distinct().Order().ToList();
+        return new DetectionTrialState(settings, maxIter, targets);
+    }
+
+    private RcnnConfig Config(DetectionTrialSettings settings, int? maxIter)
+    {
         var cfg = baseConfig.Clone();
         settings.Parameters.ApplyTo(cfg);
+        if (maxIter is int m)
+        {
+            var inv = CultureInfo.InvariantCulture;
+            cfg.MergeFromList(["SOLVER.MAX_ITER", m.ToString(inv), "SOLVER.STEPS", $"({Math.Max(1, (int)(m * 0.8)).ToString(inv)},)",
+                "SOLVER.CHECKPOINT_PERIOD", m.ToString(inv)]);
+        }
         cfg.Datasets.Train.Clear();
         cfg.Datasets.Train.AddRange(train);
         cfg.Datasets.Test.Clear();  // scored here, not by the trainer's evaluation hook
         cfg.Model.RoiHeads.NumClasses = numClasses;
         cfg.OutputDir = settings.OutputDirectory;
         cfg.Seed = settings.Seed;
-        int maxIter = cfg.Solver.MaxIter;
-        var targets = tuner.CheckpointFractions
-            .Select(f => (int)Math.Round(f * maxIter / Period) * Period)
-            .Where(t => t >= Period && t < maxIter).Distinct().Order().ToList();
+        return cfg;
+    }
 
-        int target = maxIter;
+    /// <summary>
+    /// The schedule length that ends a trial at <paramref name="deadline"/>: the iterations done plus what the time
+    /// left (less one validation scoring, start-up and 3%) fits at the trial's median iteration time; at least one
+    /// more progress period.
+    /// </summary>
+    public static int FitToDeadline(int done, IReadOnlyList<double> iterationSeconds, double evalSeconds, TimeSpan left)
+    {
+        if (iterationSeconds.Count == 0) throw new ArgumentException("No iteration times measured.", nameof(iterationSeconds));
+        double perIteration = iterationSeconds.Order().ElementAt(iterationSeconds.Count / 2);
+        double seconds = (left.TotalSeconds - evalSeconds - StartupSeconds) * 0.97;
+        int more = perIteration > 0 ? (int)Math.Floor(seconds / perIteration) : 0;
+        return done + Math.Max(Period, more);
+    }
+
+    /// <summary>Trains <paramref name="s"/> one segment and returns its result so far (also kept in the state).</summary>
+    public DetectionTrialResult RunSegment(DetectionTrialState s, bool toDeadline, DateTime deadline, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        if (toDeadline && s.IterationSeconds.Count > 0)
+        {
+            int fitted = FitToDeadline(s.Done, s.IterationSeconds, s.EvalSeconds, deadline - DateTime.UtcNow);
+            log(string.Create(CultureInfo.InvariantCulture,
+                $"Trial {s.Settings.TrialId}: schedule fitted to the time left: {fitted} iterations (was {s.MaxIter})."));
+            s.MaxIter = fitted;
+        }
+        var cfg = Config(s.Settings, s.MaxIter);
+        int maxIter = s.MaxIter;
+        int target = !toDeadline && s.Scores.Count < s.Targets.Count ? s.Targets[s.Scores.Count] : maxIter;
+
         CancellationTokenSource? segmentStop = null;
         DefaultTrainer? trainer = null;
         void OnLog(string line)
         {
             log(line);
-            // Only while a segment trains: lines logged between segments (e.g. by the resume) must not stop the next one.
+            // Only while the segment trains: lines logged before (e.g. by the resume) must not stop it.
             var t = trainer?.Trainer;
-            var s = segmentStop;
-            if (t is not null && s is not null && target < maxIter && t.Iteration + 1 >= target) s.Cancel();
+            var stop = segmentStop;
+            if (t is not null && stop is not null && target < maxIter && t.Iteration + 1 >= target) stop.Cancel();
         }
 
         using var deadlineStop = new CancellationTokenSource();
@@ -51,12 +96,8 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
         else deadlineStop.CancelAfter(left);
 
         var records = catalog.Get(validation);
-        var scores = new List<(int, double)>();
-        double peak = 0;
-        bool stoppedEarly = false;
-        string? reason = null;
-        CocoEvalResult? eval = null;
-        int done = 0;
+        bool timeStopped = false;
+        CocoEvalResult eval;
         using (trainer = new DefaultTrainer(cfg, catalog, new DefaultTrainerOptions
         {
             NumThreads = numThreads,
@@ -65,57 +106,57 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
             LossCurvePeriod = int.MaxValue,
         }))
         {
-            trainer.ResumeOrLoad(false);
-            for (int k = 0; ; k++)
+            trainer.ResumeOrLoad(s.Done > 0);
+            using var segment = new CancellationTokenSource();
+            using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, deadlineStop.Token, segment.Token))
             {
-                target = k < targets.Count ? targets[k] : maxIter;
-                using var segment = new CancellationTokenSource();
-                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, deadlineStop.Token, segment.Token))
-                {
-                    segmentStop = segment;
-                    bool completed = trainer.Train(stop.Token);
-                    segmentStop = null;
-                    done = trainer.Trainer?.Iteration ?? done;
-                    peak = Math.Max(peak, trainer.Trainer?.Storage.History("rss_mb").Select(v => v.Value).DefaultIfEmpty(0).Max() ?? 0);
-                    ct.ThrowIfCancellationRequested();
-                    if (completed) break;
-                    if (deadlineStop.IsCancellationRequested)
-                    {
-                        stoppedEarly = true;
-                        reason = $"time budget reached at iteration {done} of {maxIter}";
-                        break;
-                    }
-                }
-                eval = DatasetEvaluation.Evaluate(trainer.Model, records.Records, records.Metadata, cfg);
-                scores.Add((done, eval.AP50));
-                if (!tuner.ShouldContinue(settings.TrialId, k, eval.AP50))
-                {
-                    stoppedEarly = true;
-                    reason = $"validation MAP50 {eval.AP50:F3} at iteration {done} in the bottom fraction of checkpoint {k}";
-                    break;
-                }
-                eval = null;
-                ct.ThrowIfCancellationRequested();
-                trainer.ResumeOrLoad(true);
+                segmentStop = segment;
+                s.Finished = trainer.Train(stop.Token);
+                segmentStop = null;
+            }
+            var loop = trainer.Trainer;
+            if (loop is not null)
+            {
+                s.Done = loop.Iteration;
+                // The first two iterations of a segment carry start-up costs (allocation, the loader's first batches).
+                s.IterationSeconds.AddRange(loop.Storage.History("time").Skip(2).Select(v => v.Value));
+                double peak = loop.Storage.History("rss_mb").Select(v => v.Value).DefaultIfEmpty(0).Max();
+                if (peak > 0) s.PeakMegaBytes = Math.Round(Math.Max(s.PeakMegaBytes ?? 0, peak));
             }
             ct.ThrowIfCancellationRequested();
-            eval ??= DatasetEvaluation.Evaluate(trainer.Model, records.Records, records.Metadata, cfg);
+            if (!s.Finished && deadlineStop.IsCancellationRequested)
+            {
+                timeStopped = true;
+                s.Finished = true;  // not resumable: the budget is spent
+            }
+            var evalClock = Stopwatch.StartNew();
+            eval = DatasetEvaluation.Evaluate(trainer.Model, records.Records, records.Metadata, cfg);
+            s.EvalSeconds = evalClock.Elapsed.TotalSeconds;
+            if (!s.Finished) s.Scores.Add((s.Done, eval.AP50));
         }
-        string checkpoint = KeepLastCheckpoint(settings.OutputDirectory);
-        return new DetectionTrialResult(settings with { }, Clean(eval.AP), Clean(eval.AP50), clock.Elapsed.TotalMilliseconds,
-            peak > 0 ? Math.Round(peak) : null, done, stoppedEarly, reason, scores, checkpoint,
-            Path.Combine(settings.OutputDirectory, DefaultTrainer.ConfigFile));
+        s.TrainMilliseconds += clock.Elapsed.TotalMilliseconds;
+        string checkpoint = KeepOnlyCheckpoint(s.Settings.OutputDirectory, null);
+        string? reason = timeStopped ? $"time budget reached at iteration {s.Done} of {maxIter}"
+            : s.Finished ? null
+            : string.Create(CultureInfo.InvariantCulture, $"paused at iteration {s.Done} of {maxIter} (checkpoint {s.Scores.Count - 1}, validation MAP50 {eval.AP50:F3})");
+        s.Result = new DetectionTrialResult(s.Settings with { }, Clean(eval.AP), Clean(eval.AP50), s.TrainMilliseconds, s.PeakMegaBytes,
+            s.Done, reason is not null, reason, s.Scores.ToArray(), checkpoint, Path.Combine(s.Settings.OutputDirectory, DefaultTrainer.ConfigFile));
+        return s.Result;
     }
 
     private static double Clean(double v) => v < 0 || double.IsNaN(v) ? 0 : v;
 
-    /// <summary>Deletes the intermediate checkpoints, keeping the one last_checkpoint names (the model as it ended).</summary>
-    private static string KeepLastCheckpoint(string dir)
+    /// <summary>Deletes every checkpoint but <paramref name="keep"/> (default: the one last_checkpoint names, the model
+    /// as the segment ended) and points last_checkpoint at it, so a resume starts there.</summary>
+    public static string KeepOnlyCheckpoint(string dir, string? keep)
     {
         string last = Path.Combine(dir, Checkpointer.LastCheckpointFile);
-        string keep = Path.Combine(dir, File.ReadAllText(last).Trim());
+        keep ??= Path.Combine(dir, File.ReadAllText(last).Trim());
         foreach (var f in Directory.GetFiles(dir, "*" + Checkpointer.Extension))
             if (!string.Equals(Path.GetFullPath(f), Path.GetFullPath(keep), StringComparison.Ordinal)) File.Delete(f);
+        string tmp = last + ".tmp";
+        File.WriteAllText(tmp, Path.GetFileName(keep));
+        File.Move(tmp, last, overwrite: true);
         return keep;
     }
 }

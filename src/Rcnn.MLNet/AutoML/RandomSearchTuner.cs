@@ -1,6 +1,6 @@
 namespace Rcnn.MLNet.AutoML;
 
-/// <summary>Samples the search space uniformly with a seeded generator; never stops a trial early.</summary>
+/// <summary>Samples the search space uniformly with a seeded generator; every trial trains straight to its end.</summary>
 public sealed class RandomSearchTuner : IDetectionTuner
 {
     private readonly DetectionSearchSpace space;
@@ -18,7 +18,11 @@ public sealed class RandomSearchTuner : IDetectionTuner
 
     public DetectionParameters Propose(int trialId) => space.Sample(rng);
 
-    public bool ShouldContinue(int trialId, int checkpoint, double map50) => true;
+    public DetectionTrialStep Next(IReadOnlyList<DetectionTrialStatus> trials, int maxTrials)
+    {
+        ArgumentNullException.ThrowIfNull(trials);
+        return trials.Count < maxTrials ? DetectionTrialStep.Start : DetectionTrialStep.Stop;
+    }
 
     public void Update(DetectionTrialResult result) { }
 }

@@ -1,55 +1,92 @@
 namespace Rcnn.MLNet.AutoML;
 
 /// <summary>
-/// Random proposals with asynchronous successive halving: each trial is scored on the validation data at every
-/// checkpoint fraction of its iterations; once <see cref="MinTrialsPerCheckpoint"/> trials have a score there, a trial
-/// whose score falls in the bottom <see cref="StopFraction"/> of all scores recorded at that checkpoint (its own
-/// included) is stopped. Ties with the lowest kept score are kept.
+/// Random proposals scheduled by synchronous successive halving with promotion (Hyperband's inner loop; trials run
+/// one at a time). Trials come in brackets of <see cref="TrialsPerBracket"/> (fewer when the experiment's trial limit
+/// cuts the last one). Every trial of a bracket trains to its first checkpoint and pauses there; then the best
+/// <c>max(1, n - floor(n * StopFraction))</c> of the n trials scored at checkpoint k are promoted, best first: each
+/// resumes from its own checkpoint and trains to checkpoint k + 1 (or its end); the others stay stopped. Ties go to
+/// the lower trial id. With <see cref="FillBudget"/> the experiment runs one bracket, and when a single trial is
+/// promoted past the last checkpoint its schedule is fitted to the time left in the budget, so the best configuration
+/// gets the rest of the budget instead of its nominal iterations; otherwise a new bracket starts when one ends.
 /// </summary>
 public sealed class SuccessiveHalvingTuner : IDetectionTuner
 {
     private readonly DetectionSearchSpace space;
     private readonly Random rng;
-    private readonly List<double>[] scores;
 
     public SuccessiveHalvingTuner(DetectionSearchSpace space, int seed, IReadOnlyList<double>? checkpointFractions = null,
-        double stopFraction = 0.5, int minTrialsPerCheckpoint = 2)
+        double stopFraction = 0.5, int trialsPerBracket = 4, bool fillBudget = false)
     {
         ArgumentNullException.ThrowIfNull(space);
         space.Validate();
         checkpointFractions ??= [1.0 / 3];
-        if (checkpointFractions.Any(f => f is <= 0 or >= 1))
+        if (checkpointFractions.Any(f => f is <= 0 or >= 1 || double.IsNaN(f)))
             throw new ArgumentOutOfRangeException(nameof(checkpointFractions), string.Join(", ", checkpointFractions), "checkpoint fractions must be in (0, 1).");
-        if (stopFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(stopFraction), stopFraction, "must be in [0, 1).");
-        if (minTrialsPerCheckpoint < 1) throw new ArgumentOutOfRangeException(nameof(minTrialsPerCheckpoint), minTrialsPerCheckpoint, "must be >= 1.");
+        if (stopFraction is < 0 or >= 1 || double.IsNaN(stopFraction)) throw new ArgumentOutOfRangeException(nameof(stopFraction), stopFraction, "must be in [0, 1).");
+        if (trialsPerBracket < 1) throw new ArgumentOutOfRangeException(nameof(trialsPerBracket), trialsPerBracket, "must be >= 1.");
         this.space = space;
         rng = new Random(seed);
-        CheckpointFractions = checkpointFractions.Order().ToArray();
+        CheckpointFractions = checkpointFractions.Distinct().Order().ToArray();
         StopFraction = stopFraction;
-        MinTrialsPerCheckpoint = minTrialsPerCheckpoint;
-        scores = CheckpointFractions.Select(_ => new List<double>()).ToArray();
+        TrialsPerBracket = trialsPerBracket;
+        FillBudget = fillBudget;
     }
 
     public IReadOnlyList<double> CheckpointFractions { get; }
 
     public double StopFraction { get; }
 
-    public int MinTrialsPerCheckpoint { get; }
+    public int TrialsPerBracket { get; }
+
+    public bool FillBudget { get; }
+
+    /// <summary>How many of <paramref name="n"/> trials scored at a checkpoint are promoted.</summary>
+    public int Keep(int n) => n <= 0 ? 0 : Math.Max(1, n - (int)Math.Floor(n * StopFraction));
+
+    /// <summary>
+    /// The iterations one full bracket of <paramref name="trials"/> trains, in units of one trial's schedule, when
+    /// every checkpoint is reached: n0 * f0 + keep(n0) * (f1 - f0) + ... + keep(n_last) * (1 - f_last). Callers size a
+    /// schedule for a budget with it (budget iterations / this).
+    /// </summary>
+    public double ScheduleCost(int trials)
+    {
+        if (trials < 1) throw new ArgumentOutOfRangeException(nameof(trials), trials, "must be >= 1.");
+        double cost = 0, previous = 0;
+        int n = trials;
+        foreach (var f in CheckpointFractions)
+        {
+            cost += n * (f - previous);
+            previous = f;
+            n = Keep(n);
+        }
+        return cost + n * (1 - previous);
+    }
 
     public DetectionParameters Propose(int trialId) => space.Sample(rng);
 
-    public bool ShouldContinue(int trialId, int checkpoint, double map50)
+    public DetectionTrialStep Next(IReadOnlyList<DetectionTrialStatus> trials, int maxTrials)
     {
-        if (checkpoint < 0 || checkpoint >= scores.Length)
-            throw new ArgumentOutOfRangeException(nameof(checkpoint), checkpoint, $"there are {scores.Length} checkpoints.");
-        var list = scores[checkpoint];
-        list.Add(double.IsNaN(map50) ? 0 : map50);
-        int n = list.Count;
-        if (n < MinTrialsPerCheckpoint) return true;
-        int keep = Math.Max(1, n - (int)Math.Floor(n * StopFraction));
-        double lowestKept = list.OrderDescending().ElementAt(keep - 1);
-        return (double.IsNaN(map50) ? 0 : map50) >= lowestKept;
+        ArgumentNullException.ThrowIfNull(trials);
+        if (trials.Count == 0) return DetectionTrialStep.Start;
+        // The current bracket: the trials since the last bracket boundary (ids are consecutive apart from failures,
+        // so brackets are counted by position).
+        int first = (trials.Count - 1) / TrialsPerBracket * TrialsPerBracket;
+        int size = Math.Min(TrialsPerBracket, Math.Max(1, maxTrials - first));
+        var bracket = trials.Skip(first).ToList();
+        if (bracket.Count < size) return DetectionTrialStep.Start;
+        for (int k = 0; k < CheckpointFractions.Count; k++)
+        {
+            var scored = bracket.Where(t => t.CheckpointScores.Count > k).OrderByDescending(t => Score(t, k)).ThenBy(t => t.TrialId).ToList();
+            var promoted = scored.Take(Keep(scored.Count)).ToList();
+            var waiting = promoted.FirstOrDefault(t => t.Paused && t.CheckpointScores.Count == k + 1);
+            if (waiting is null) continue;
+            return DetectionTrialStep.Resume(waiting.TrialId, FillBudget && k == CheckpointFractions.Count - 1 && promoted.Count == 1);
+        }
+        return FillBudget ? DetectionTrialStep.Stop : DetectionTrialStep.Start;
     }
+
+    private static double Score(DetectionTrialStatus t, int k) => double.IsNaN(t.CheckpointScores[k]) ? 0 : t.CheckpointScores[k];
 
     public void Update(DetectionTrialResult result) { }
 }

@@ -10,9 +10,9 @@ using Spectre.Console;
 namespace Rcnn.Cli.Commands;
 
 /// <summary>
-/// <c>rcnn experiment</c>: centres the search space on the auto-picked config (image size and anchors one step either
-/// side, R-18/R-34, LR 0.01..0.04, ROI batch 64/128/256, iterations half/one/one-and-a-half of what one trial's share
-/// of the budget fits at the measured speed), runs the experiment and prints a leaderboard.
+/// <c>rcnn experiment</c>: centres the search space on the config <c>rcnn train</c> would pick for the budget (image
+/// size and anchors one step either side, LR 0.01..0.04, ROI batch 64/128/256; R-34 too from 2 h), plans the trials
+/// from the measured speed (<see cref="ExperimentPlan"/>), runs the experiment and prints a leaderboard.
 /// </summary>
 public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
 {
@@ -29,27 +29,26 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         string output = Path.GetFullPath(o.Output);
         Directory.CreateDirectory(output);
         var stats = DatasetStatistics.From(catalog.GetRecords(TrainName), classes.Count);
-        var choice = AutoConfigPicker.PickShape(stats, o.Budget / o.MaxTrials);
+        // The shape `rcnn train` would pick for the whole budget: the search is centred on it.
+        var choice = AutoConfigPicker.PickShape(stats, o.Budget);
         var cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
         choice.ApplyTo(cfg);
         cfg.Datasets.Train.Clear();
         cfg.Datasets.Train.Add(TrainName);
         ctx.Line("Measuring training speed of the central configuration...");
         double itPerSec = ThroughputProbe.Measure(cfg, catalog, Path.Combine(output, ".probe"), o.NumThreads);
-        double share = Math.Max(30, (o.Budget - clock.Elapsed).TotalSeconds * 0.85 / o.MaxTrials);
-        int central = Math.Max(20, (int)(share * itPerSec / 10) * 10);
+        var plan = ExperimentPlan.For((o.Budget - clock.Elapsed).TotalSeconds, itPerSec, o.MaxTrials, o.Tuner == "random", o.Budget);
         var space = new DetectionSearchSpace
         {
-            BackboneDepths = [18, 34],
+            BackboneDepths = plan.Depths,
             MinBaseLearningRate = 0.01,
             MaxBaseLearningRate = 0.04,
             ImageSizes = new[] { choice.ShortSide - 64, choice.ShortSide, choice.ShortSide + 64 }.Where(s => s >= 160).Distinct().ToArray(),
             AnchorSizeSets = new[] { 0.5, 1, 2 }.Select(f => (IReadOnlyList<double>)choice.AnchorSizes.Select(a => Math.Max(4, a * f)).ToArray()).ToArray(),
             RoiBatchSizesPerImage = [64, 128, 256],
-            Iterations = new[] { central / 2, central, central * 3 / 2 }.Select(i => Math.Max(10, i / 10 * 10)).Distinct().ToArray(),
+            Iterations = [plan.Iterations],
         };
-        ctx.Line(string.Create(CultureInfo.InvariantCulture,
-            $"{itPerSec:F2} it/s at R-18 {choice.ShortSide} px; a trial's share of the budget is {share:F0} s, so iterations are [{string.Join(", ", space.Iterations)}]."));
+        ctx.Line(string.Create(CultureInfo.InvariantCulture, $"{itPerSec:F2} it/s at R-18 {choice.ShortSide} px. {plan.Description}"));
         ctx.Line($"Search space: depth [{string.Join(", ", space.BackboneDepths)}], LR {space.MinBaseLearningRate}..{space.MaxBaseLearningRate} (log), " +
             $"size [{string.Join(", ", space.ImageSizes)}], anchors {string.Join(" | ", space.AnchorSizeSets.Select(a => string.Join(",", a)))}, ROI [{string.Join(", ", space.RoiBatchSizesPerImage)}].");
 
@@ -65,10 +64,10 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
             .SetOutputDirectory(output)
             .SetNumThreads(o.NumThreads)
             .SetMonitor(new ConsoleMonitor(ctx))
-            // Progress only (iteration, ETA, losses); the engine's other lines would bury the trial reports.
-            .SetLog(line => { if (line.StartsWith("eta:", StringComparison.Ordinal)) ctx.Line("  " + line); });
+            // Progress (iteration, ETA, losses) and the trials' schedule fits; the engine's other lines would bury the trial reports.
+            .SetLog(line => { if (line.StartsWith("eta:", StringComparison.Ordinal) || line.StartsWith("Trial ", StringComparison.Ordinal)) ctx.Line("  " + line); });
         if (o.Tuner == "random") experiment.SetRandomSearchTuner();
-        else experiment.SetSuccessiveHalvingTuner();
+        else experiment.SetSuccessiveHalvingTuner([plan.CheckpointFraction], plan.StopFraction, plan.TrialsPerBracket, fillBudget: true);
         Result = experiment.RunAsync(ctx.Stop).GetAwaiter().GetResult();
         ctx.Console.Write(Leaderboard(Result));
         if (Result.BestTrial is { } best)
@@ -144,7 +143,7 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         public void ReportRunningTrial(DetectionTrialSettings settings) => ctx.Line($"Trial {settings.TrialId}: {settings.Parameters}");
 
         public void ReportCompletedTrial(DetectionTrialResult result) => ctx.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Trial {result.TrialId}: MAP50 {result.MAP50 * 100:F1}, MAP50_95 {result.MAP50_95 * 100:F1}, {result.IterationsDone} iterations in {result.DurationInMilliseconds / 1000:F0} s{(result.StoppedEarly ? $" (stopped: {result.StopReason})" : "")}."));
+            $"Trial {result.TrialId}: MAP50 {result.MAP50 * 100:F1}, MAP50_95 {result.MAP50_95 * 100:F1} after {result.IterationsDone} iterations ({result.DurationInMilliseconds / 1000:F0} s){(result.StopReason is { } why ? $"; {why}" : ", finished")}."));
 
         public void ReportBestTrial(DetectionTrialResult result) => ctx.Line($"Trial {result.TrialId} is the best so far.");
 

@@ -13,6 +13,15 @@ internal static class Args
             ? n : throw new ArgumentException($"{name} must be a positive integer, got '{v}'.", nameof(args));
     }
 
+    /// <summary>Takes a valueless <paramref name="name"/> out of the list; true if it was there.</summary>
+    public static bool Flag(ref string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        if (i < 0) return false;
+        args = [.. args[..i], .. args[(i + 1)..]];
+        return true;
+    }
+
     public static string StringOr(ref string[] args, string name, string fallback) => Take(ref args, name) ?? fallback;
 
     private static string? Take(ref string[] args, string name)

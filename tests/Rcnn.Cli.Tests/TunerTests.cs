@@ -96,24 +96,24 @@ public sealed class TunerTests
     [TestMethod]
     public void ExperimentPlanGivesTheSurvivorMostOfTheBudget()
     {
-        // 1140 s left x 0.85 x 0.6 it/s = 581.4 iterations. Trials: min(6, max(4, floor(145.35 / 40) = 3)) = 4.
-        // First segment: round(145.35 / 4 / 5) x 5 = 35; schedule 581 - 3 x 35 = 476; one checkpoint at 35/476; keep 1 of 4.
+        // 1140 s left x 0.85 x 0.6 it/s = 581.4 iterations. Trials: min(6, max(4, floor(0.35 x 581.4 / 100) = 2)) = 4.
+        // First segment: round(203.5 / 4 / 5) x 5 = 50; schedule 581 - 3 x 50 = 431; one checkpoint at 50/431; keep 1 of 4.
         var plan = Commands.ExperimentPlan.For(1140, 0.6, 6, random: false, TimeSpan.FromMinutes(20));
         Assert.AreEqual(4, plan.TrialsPerBracket);
-        Assert.AreEqual(476, plan.Iterations);
-        Assert.AreEqual(35.0 / 476, plan.CheckpointFraction, 1e-12);
+        Assert.AreEqual(431, plan.Iterations);
+        Assert.AreEqual(50.0 / 431, plan.CheckpointFraction, 1e-12);
         Assert.AreEqual(0.75, plan.StopFraction, 1e-12);
         CollectionAssert.AreEqual(new[] { 18 }, plan.Depths.ToArray());
         // The tuner built from the plan keeps exactly one trial, and the bracket costs what the plan says.
         var t = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 0, [plan.CheckpointFraction], plan.StopFraction, plan.TrialsPerBracket, true);
         Assert.AreEqual(1, t.Keep(4));
-        Assert.AreEqual((4 * 35 + 476 - 35) / 476.0, t.ScheduleCost(4), 1e-9);
+        Assert.AreEqual((4 * 50 + 431 - 50) / 431.0, t.ScheduleCost(4), 1e-9);
         // Random search: equal shares of 581.4 / 6 = 96.9 -> 90.
         Assert.AreEqual(90, Commands.ExperimentPlan.For(1140, 0.6, 6, random: true, TimeSpan.FromMinutes(20)).Iterations);
         // Two hours: R-34 joins; 8 trials allowed and each still gets 40+ iterations.
         var big = Commands.ExperimentPlan.For(7000, 0.6, 8, random: false, TimeSpan.FromHours(2));
         CollectionAssert.AreEqual(new[] { 18, 34 }, big.Depths.ToArray());
-        Assert.AreEqual(8, big.TrialsPerBracket);  // floor(0.25 x 3570 / 40) = 22, capped at 8
+        Assert.AreEqual(8, big.TrialsPerBracket);  // floor(0.35 x 3570 / 100) = 12, capped at 8
     }
 
     [TestMethod]
@@ -141,6 +141,29 @@ public sealed class TunerTests
             CollectionAssert.Contains(space.Iterations.ToList(), p.Iterations);
             Assert.IsTrue(space.AnchorSizeSets.Any(s => s.SequenceEqual(p.AnchorSizes)));
         }
+    }
+
+    [TestMethod]
+    public void TheDefaultPointIsTrialZeroThenTheDrawsGoOn()
+    {
+        var d = new DetectionParameters(18, 0.02, 256, [16, 32, 64, 128, 256], 128, 300);
+        var space = new DetectionSearchSpace { Default = d };
+        var plain = new DetectionSearchSpace();
+        foreach (var (withDefault, without) in new (IDetectionTuner, IDetectionTuner)[]
+        {
+            (new SuccessiveHalvingTuner(space, 9), new SuccessiveHalvingTuner(plain, 9)),
+            (new RandomSearchTuner(space, 9), new RandomSearchTuner(plain, 9)),
+        })
+        {
+            Assert.AreSame(d, withDefault.Propose(0));
+            // From trial 1 on, the same seeded draws as a space without a default (the default consumes no draw).
+            CollectionAssert.AreEqual(Enumerable.Range(1, 5).Select(i => without.Propose(i - 1).ToString()).ToList(),
+                Enumerable.Range(1, 5).Select(i => withDefault.Propose(i).ToString()).ToList());
+        }
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new DetectionSearchSpace { Default = d with { ImageSize = 300 } }.Validate());
+        StringAssert.Contains(e.Message, "image size 300");
+        e = Assert.ThrowsExactly<ArgumentException>(() => new DetectionSearchSpace { Default = d with { BaseLearningRate = 0.5 } }.Validate());
+        StringAssert.Contains(e.Message, "base LR 0.5");
     }
 
     [TestMethod]

@@ -16,6 +16,13 @@ public sealed class DetectionSearchSpace
     public IReadOnlyList<int> RoiBatchSizesPerImage { get; init; } = [64, 128, 256];
     public IReadOnlyList<int> Iterations { get; init; } = [100, 200, 300];
 
+    /// <summary>
+    /// The space's default point (AutoML's search-space defaults): when set, the tuners propose it as trial 0 and sample
+    /// from trial 1 on, so the experiment always measures the configuration a user would get without searching. It must
+    /// lie in the space.
+    /// </summary>
+    public DetectionParameters? Default { get; init; }
+
     /// <summary>Throws naming the first empty or invalid dimension.</summary>
     public void Validate()
     {
@@ -35,7 +42,20 @@ public sealed class DetectionSearchSpace
         if (AnchorSizeSets.FirstOrDefault(a => a.Count != 5) is { } wrong)
             throw new ArgumentException($"Anchor size set [{string.Join(", ", wrong)}] must have 5 sizes (FPN levels P2..P6).", nameof(AnchorSizeSets));
         if (Iterations.Any(i => i < 1)) throw new ArgumentException("Iterations must be >= 1.", nameof(Iterations));
+        if (Default is { } d)
+        {
+            string? outside = !BackboneDepths.Contains(d.BackboneDepth) ? $"backbone depth {d.BackboneDepth}"
+                : !(d.BaseLearningRate >= MinBaseLearningRate && d.BaseLearningRate <= MaxBaseLearningRate) ? $"base LR {d.BaseLearningRate}"
+                : !ImageSizes.Contains(d.ImageSize) ? $"image size {d.ImageSize}"
+                : !AnchorSizeSets.Any(a => a.SequenceEqual(d.AnchorSizes)) ? $"anchor sizes [{string.Join(", ", d.AnchorSizes)}]"
+                : !RoiBatchSizesPerImage.Contains(d.RoiBatchSizePerImage) ? $"ROI batch {d.RoiBatchSizePerImage}"
+                : !Iterations.Contains(d.Iterations) ? $"iterations {d.Iterations}" : null;
+            if (outside is not null) throw new ArgumentException($"The default point's {outside} is outside the search space.", nameof(Default));
+        }
     }
+
+    /// <summary>Trial <paramref name="trialId"/>'s point: <see cref="Default"/> for trial 0 when set, else a draw.</summary>
+    public DetectionParameters Propose(int trialId, Random rng) => trialId == 0 && Default is { } d ? d : Sample(rng);
 
     /// <summary>Draws one point; the draw order is fixed, so a seeded <paramref name="rng"/> gives a reproducible sequence.</summary>
     public DetectionParameters Sample(Random rng)

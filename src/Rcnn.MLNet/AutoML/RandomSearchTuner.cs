@@ -1,6 +1,7 @@
 namespace Rcnn.MLNet.AutoML;
 
-/// <summary>Samples the search space uniformly with a seeded generator; every trial trains straight to its end.</summary>
+/// <summary>Samples the search space uniformly with a seeded generator (trial 0 is the space's default point when it has
+/// one); every trial trains straight to its end.</summary>
 public sealed class RandomSearchTuner : IDetectionTuner
 {
     private readonly DetectionSearchSpace space;
@@ -16,7 +17,7 @@ public sealed class RandomSearchTuner : IDetectionTuner
 
     public IReadOnlyList<double> CheckpointFractions => [];
 
-    public DetectionParameters Propose(int trialId) => space.Sample(rng);
+    public DetectionParameters Propose(int trialId) => space.Propose(trialId, rng);
 
     public DetectionTrialStep Next(IReadOnlyList<DetectionTrialStatus> trials, int maxTrials)
     {

@@ -1,7 +1,7 @@
 namespace Rcnn.MLNet.AutoML;
 
 /// <summary>
-/// Random proposals scheduled by synchronous successive halving with promotion (Hyperband's inner loop; trials run
+/// Random proposals (trial 0 is the space's default point when it has one) scheduled by synchronous successive halving with promotion (Hyperband's inner loop; trials run
 /// one at a time). Trials come in brackets of <see cref="TrialsPerBracket"/> (fewer when the experiment's trial limit
 /// cuts the last one). Every trial of a bracket trains to its first checkpoint and pauses there; then the best
 /// <c>max(1, n - floor(n * StopFraction))</c> of the n trials scored at checkpoint k are promoted, best first: each
@@ -63,7 +63,7 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
         return cost + n * (1 - previous);
     }
 
-    public DetectionParameters Propose(int trialId) => space.Sample(rng);
+    public DetectionParameters Propose(int trialId) => space.Propose(trialId, rng);
 
     public DetectionTrialStep Next(IReadOnlyList<DetectionTrialStatus> trials, int maxTrials)
     {

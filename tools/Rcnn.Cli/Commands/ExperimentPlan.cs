@@ -4,15 +4,23 @@ namespace Rcnn.Cli.Commands;
 
 /// <summary>
 /// How <c>rcnn experiment</c> spends its budget. Successive halving (the default): one bracket of N trials (at most
-/// --max-trials; more than 4 only when each still gets 40+ iterations) trains r iterations each, a quarter of the
-/// budget in all; the best one is promoted and trains on from its checkpoint with its schedule fitted to the rest of
-/// the budget, so the winning configuration gets most of the time a single run would. Random search: every trial gets
+/// --max-trials; more than 4 only when each still gets <see cref="MinFirst"/> iterations), the first of them the
+/// configuration <c>rcnn train</c> would pick, trains r iterations each, <see cref="Explore"/> of the budget in all; the
+/// best one is promoted and trains on from its checkpoint with its schedule fitted to the rest of the budget, so the
+/// winning configuration gets most of the time a single run would. Random search: every trial gets
 /// an equal share. Iterations are what the measured speed fits in 85% of the time left (15% for validation scoring
 /// and start-ups).
 /// </summary>
 public sealed record ExperimentPlan(int TrialsPerBracket, int Iterations, double CheckpointFraction, double StopFraction,
     IReadOnlyList<int> Depths, string Description)
 {
+    /// <summary>The share of the budget's iterations the bracket's first segments take between them.</summary>
+    public const double Explore = 0.35;
+
+    /// <summary>Iterations a first segment needs for its score to say something (past most of the warm-up's ramp);
+    /// more than 4 trials only when each still gets this many.</summary>
+    public const int MinFirst = 100;
+
     public static ExperimentPlan For(double secondsLeft, double iterationsPerSecond, int maxTrials, bool random, TimeSpan budget)
     {
         if (!(iterationsPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(iterationsPerSecond), iterationsPerSecond, "must be > 0");
@@ -27,8 +35,8 @@ public sealed record ExperimentPlan(int TrialsPerBracket, int Iterations, double
             return new ExperimentPlan(maxTrials, share, 0.5, 0, depths, string.Create(inv,
                 $"Random search: up to {maxTrials} trials of {share} iterations each (an equal share of about {total:F0})."));
         }
-        int n = Math.Min(maxTrials, Math.Max(4, (int)(0.25 * total / 40)));
-        int first = Math.Max(20, (int)Math.Round(0.25 * total / n / 5) * 5);
+        int n = Math.Min(maxTrials, Math.Max(4, (int)(Explore * total / MinFirst)));
+        int first = Math.Max(20, (int)Math.Round(Explore * total / n / 5) * 5);
         int schedule = Math.Max(2 * first, (int)total - (n - 1) * first);
         double fraction = (double)first / schedule;
         return new ExperimentPlan(n, schedule, fraction, n == 1 ? 0 : 1 - 1.0 / n, depths, string.Create(inv,

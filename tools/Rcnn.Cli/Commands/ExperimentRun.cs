@@ -41,12 +41,15 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         var space = new DetectionSearchSpace
         {
             BackboneDepths = plan.Depths,
-            MinBaseLearningRate = 0.01,
-            MaxBaseLearningRate = 0.04,
+            MinBaseLearningRate = Math.Min(0.01, cfg.Solver.BaseLr),
+            MaxBaseLearningRate = Math.Max(0.04, cfg.Solver.BaseLr),
             ImageSizes = new[] { choice.ShortSide - 64, choice.ShortSide, choice.ShortSide + 64 }.Where(s => s >= 160).Distinct().ToArray(),
             AnchorSizeSets = new[] { 0.5, 1, 2 }.Select(f => (IReadOnlyList<double>)choice.AnchorSizes.Select(a => Math.Max(4, a * f)).ToArray()).ToArray(),
             RoiBatchSizesPerImage = [64, 128, 256],
             Iterations = [plan.Iterations],
+            // Trial 0 is what `rcnn train` would train: the search only has to beat it.
+            Default = new DetectionParameters(choice.BackboneDepth, cfg.Solver.BaseLr, choice.ShortSide, choice.AnchorSizes.ToArray(),
+                choice.RoiBatchSizePerImage, plan.Iterations),
         };
         ctx.Line(string.Create(CultureInfo.InvariantCulture, $"{itPerSec:F2} it/s at R-18 {choice.ShortSide} px. {plan.Description}"));
         ctx.Line($"Search space: depth [{string.Join(", ", space.BackboneDepths)}], LR {space.MinBaseLearningRate}..{space.MaxBaseLearningRate} (log), " +

@@ -206,15 +206,7 @@ public sealed class DetectionExperiment
                 int id = nextId++;
                 var settings = new DetectionTrialSettings(id, activeTuner.Propose(id), Path.Combine(root, $"trial_{id:D3}"), seed + id, DateTime.UtcNow);
                 monitor?.ReportRunningTrial(settings);
-                try
-                {
-                    state = runner.Create(settings, activeTuner.CheckpointFractions);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    monitor?.ReportFailTrial(settings, e);
-                    continue;
-                }
+                state = DetectionTrialRunner.Create(settings, activeTuner.CheckpointFractions);
             }
             else
             {

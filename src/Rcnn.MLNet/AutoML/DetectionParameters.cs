@@ -20,7 +20,7 @@ public sealed record DetectionParameters(
         ArgumentNullException.ThrowIfNull(cfg);
         var inv = CultureInfo.InvariantCulture;
         int maxSize = (int)Math.Round(ImageSize * 1333.0 / 800.0);
-        int step = Math.Max(1, (int)(Iterations * 0.8));
+        int step = LrStep(Iterations);
         int warmup = Math.Min(Math.Clamp(Iterations / 6, 10, 200), Math.Max(1, step - 1));
         cfg.MergeFromList(
         [
@@ -39,6 +39,9 @@ public sealed record DetectionParameters(
             "SOLVER.CHECKPOINT_PERIOD", Math.Max(1, Iterations).ToString(inv),
         ]);
     }
+
+    /// <summary>The iteration of the schedule's LR step: 80% of <paramref name="iterations"/>.</summary>
+    public static int LrStep(int iterations) => Math.Max(1, (int)(iterations * 0.8));
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"R-{BackboneDepth} lr={BaseLearningRate:G3} size={ImageSize} anchors=[{string.Join(",", AnchorSizes)}] roi={RoiBatchSizePerImage} iters={Iterations}");

@@ -22,24 +22,26 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
     /// <summary>Seconds kept aside, in a schedule fitted to the deadline, for building the model and resuming.</summary>
     private const double StartupSeconds = 10;
 
-    public DetectionTrialState Create(DetectionTrialSettings settings, IReadOnlyList<double> checkpointFractions)
+    public static DetectionTrialState Create(DetectionTrialSettings settings, IReadOnlyList<double> checkpointFractions)
     {
-        int maxIter = Config(settings, null).Solver.MaxIter;
+        int maxIter = settings.Parameters.Iterations;  // what ApplyTo writes to SOLVER.MAX_ITER
         var targets = checkpointFractions
             .Select(f => (int)Math.Round(f * maxIter / Period) * Period)
             .Where(t => t >= Period && t < maxIter).Distinct().Order().ToList();
         return new DetectionTrialState(settings, maxIter, targets);
     }
 
-    private RcnnConfig Config(DetectionTrialSettings settings, int? maxIter)
+    /// <summary>The trial's config; a schedule refitted to <paramref name="maxIter"/> keeps the parameters' warm-up and
+    /// moves the LR step and the final checkpoint with it.</summary>
+    private RcnnConfig Config(DetectionTrialSettings settings, int maxIter)
     {
         var cfg = baseConfig.Clone();
         settings.Parameters.ApplyTo(cfg);
-        if (maxIter is int m)
+        if (maxIter != settings.Parameters.Iterations)
         {
             var inv = CultureInfo.InvariantCulture;
-            cfg.MergeFromList(["SOLVER.MAX_ITER", m.ToString(inv), "SOLVER.STEPS", $"({Math.Max(1, (int)(m * 0.8)).ToString(inv)},)",
-                "SOLVER.CHECKPOINT_PERIOD", m.ToString(inv)]);
+            cfg.MergeFromList(["SOLVER.MAX_ITER", maxIter.ToString(inv), "SOLVER.STEPS", $"({DetectionParameters.LrStep(maxIter).ToString(inv)},)",
+                "SOLVER.CHECKPOINT_PERIOD", maxIter.ToString(inv)]);
         }
         cfg.Datasets.Train.Clear();
         cfg.Datasets.Train.AddRange(train);
@@ -150,13 +152,9 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
     /// as the segment ended) and points last_checkpoint at it, so a resume starts there.</summary>
     public static string KeepOnlyCheckpoint(string dir, string? keep)
     {
-        string last = Path.Combine(dir, Checkpointer.LastCheckpointFile);
-        keep ??= Path.Combine(dir, File.ReadAllText(last).Trim());
-        foreach (var f in Directory.GetFiles(dir, "*" + Checkpointer.Extension))
-            if (!string.Equals(Path.GetFullPath(f), Path.GetFullPath(keep), StringComparison.Ordinal)) File.Delete(f);
-        string tmp = last + ".tmp";
-        File.WriteAllText(tmp, Path.GetFileName(keep));
-        File.Move(tmp, last, overwrite: true);
+        var checkpointer = new Checkpointer(dir);
+        keep ??= checkpointer.LastCheckpoint ?? throw new InvalidOperationException($"{dir} holds no {Checkpointer.LastCheckpointFile}.");
+        checkpointer.KeepOnly(keep);
         return keep;
     }
 }

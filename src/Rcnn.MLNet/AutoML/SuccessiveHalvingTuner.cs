@@ -1,9 +1,9 @@
 namespace Rcnn.MLNet.AutoML;
 
 /// <summary>
-/// Random proposals (trial 0 is the space's default point when it has one) scheduled by synchronous successive halving with promotion (Hyperband's inner loop; trials run
-/// one at a time). Trials come in brackets of <see cref="TrialsPerBracket"/> (fewer when the experiment's trial limit
-/// cuts the last one). Every trial of a bracket trains to its first checkpoint and pauses there; then the best
+/// Random proposals (trial 0 is the space's default point when it has one) scheduled by synchronous successive
+/// halving with promotion (Hyperband's inner loop; trials run one at a time). Trials come in brackets of
+/// <see cref="TrialsPerBracket"/> (fewer when the experiment's trial limit cuts the last one). Every trial of a bracket trains to its first checkpoint and pauses there; then the best
 /// <c>max(1, n - floor(n * StopFraction))</c> of the n trials scored at checkpoint k are promoted, best first: each
 /// resumes from its own checkpoint and trains to checkpoint k + 1 (or its end); the others stay stopped. Ties go to
 /// the lower trial id. With <see cref="FillBudget"/> the experiment runs one bracket, and when a single trial is

@@ -60,6 +60,25 @@ public sealed class Checkpointer
         return path;
     }
 
+    /// <summary>The checkpoint last_checkpoint names, or null when there is none.</summary>
+    public string? LastCheckpoint
+    {
+        get
+        {
+            string last = Path.Combine(Directory, LastCheckpointFile);
+            return File.Exists(last) ? Path.Combine(Directory, File.ReadAllText(last).Trim()) : null;
+        }
+    }
+
+    /// <summary>Deletes every checkpoint in the folder but <paramref name="keep"/> and points last_checkpoint at it, so
+    /// a resume starts there.</summary>
+    public void KeepOnly(string keep)
+    {
+        foreach (var f in System.IO.Directory.GetFiles(Directory, "*" + Extension))
+            if (!string.Equals(Path.GetFullPath(f), Path.GetFullPath(keep), StringComparison.Ordinal)) File.Delete(f);
+        AtomicWrite(Path.Combine(Directory, LastCheckpointFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(keep))));
+    }
+
     /// <summary>Loads the newest intact checkpoint (the one last_checkpoint names, else the newest valid file) into
     /// <paramref name="model"/> and <paramref name="optimizer"/>; returns its iteration, or null when there is none.</summary>
     public int? Resume(nn.Module model, optim.Optimizer? optimizer)

@@ -1,4 +1,5 @@
 using Rcnn.MLNet.AutoML;
+using Rcnn.Training.Config;
 
 namespace Rcnn.Cli.Tests;
 
@@ -140,6 +141,7 @@ public sealed class TunerTests
             CollectionAssert.Contains(space.RoiBatchSizesPerImage.ToList(), p.RoiBatchSizePerImage);
             CollectionAssert.Contains(space.Iterations.ToList(), p.Iterations);
             Assert.IsTrue(space.AnchorSizeSets.Any(s => s.SequenceEqual(p.AnchorSizes)));
+            CollectionAssert.Contains(space.FpnChannels.ToList(), p.FpnChannels);
         }
     }
 
@@ -173,5 +175,54 @@ public sealed class TunerTests
         StringAssert.Contains(e.Message, "20");
         e = Assert.ThrowsExactly<ArgumentException>(() => new DetectionSearchSpace { AnchorSizeSets = [[32, 64]] }.Validate());
         StringAssert.Contains(e.Message, "5 sizes");
+        e = Assert.ThrowsExactly<ArgumentException>(() => new DetectionSearchSpace { FpnChannels = [128, 48] }.Validate());
+        StringAssert.Contains(e.Message, "FPN width 48");
+        e = Assert.ThrowsExactly<ArgumentException>(() => new DetectionSearchSpace { FpnChannels = [] }.Validate());
+        StringAssert.Contains(e.Message, "FpnChannels");
+        var d = new DetectionParameters(18, 0.02, 256, [16, 32, 64, 128, 256], 128, 300, FpnChannels: 64);
+        e = Assert.ThrowsExactly<ArgumentException>(() => new DetectionSearchSpace { ImageSizes = [256], Iterations = [300], Default = d }.Validate());
+        StringAssert.Contains(e.Message, "FPN width 64");
+    }
+
+    [TestMethod]
+    public void FpnWidthIsWrittenToTheConfigAndBothWidthsAreDrawn()
+    {
+        var cfg = new RcnnConfig();
+        new DetectionParameters(18, 0.02, 256, [16, 32, 64, 128, 256], 128, 300, FpnChannels: 128).ApplyTo(cfg);
+        Assert.AreEqual(128, cfg.Model.Fpn.OutChannels);
+        new DetectionParameters(18, 0.02, 256, [16, 32, 64, 128, 256], 128, 300).ApplyTo(cfg);
+        Assert.AreEqual(256, cfg.Model.Fpn.OutChannels);  // detectron2's width unless the search picks another
+        var tuner = new RandomSearchTuner(new DetectionSearchSpace(), 1);
+        var widths = Enumerable.Range(0, 40).Select(i => tuner.Propose(i).FpnChannels).ToHashSet();
+        CollectionAssert.AreEquivalent(new[] { 128, 256 }, widths.ToArray());
+    }
+
+    [TestMethod]
+    public void ADeadlineScheduleIsRefittedHalfwayOnlyWhenOffByMoreThanFivePercent()
+    {
+        // FitToDeadline: done + floor((left - eval - 10 s start-up) x 0.97 / median iteration time).
+        double[] fast = Enumerable.Repeat(0.9, 20).ToArray();
+        // (300 - 20 - 10) x 0.97 / 0.9 = 291 -> 591, within 5% of 583: kept.
+        Assert.IsNull(DetectionTrialRunner.Refit(300, 583, fast, 20, TimeSpan.FromSeconds(300)));
+        // (400 - 30) x 0.97 / 0.9 = 398.8 -> 698: the machine got faster, the schedule grows (LR step 558 still ahead).
+        Assert.AreEqual(698, DetectionTrialRunner.Refit(300, 583, fast, 20, TimeSpan.FromSeconds(400)));
+        // 261.9 / 2.0 = 130.95 -> 430: slower, it shrinks so that the LR step (344) still comes before the deadline.
+        Assert.AreEqual(430, DetectionTrialRunner.Refit(300, 583, Enumerable.Repeat(2.0, 20).ToArray(), 20, TimeSpan.FromSeconds(300)));
+        // 261.9 / 4.0 = 65.5 -> 365, whose LR step (292) is already behind iteration 300: kept.
+        Assert.IsNull(DetectionTrialRunner.Refit(300, 583, Enumerable.Repeat(4.0, 20).ToArray(), 20, TimeSpan.FromSeconds(300)));
+    }
+
+    [TestMethod]
+    public void EqualTimeCheckpointsPauseOnTrainedSecondsNotIterations()
+    {
+        // By iteration: iteration 9 is the 10th, so a target of 10 is reached there and not before.
+        Assert.IsFalse(DetectionTrialRunner.ReachedCheckpoint(8, 10, 1e9, null));
+        Assert.IsTrue(DetectionTrialRunner.ReachedCheckpoint(9, 10, 0, null));
+        // By time: the iteration target no longer matters, only the seconds trained against the reference.
+        Assert.IsFalse(DetectionTrialRunner.ReachedCheckpoint(40, 10, 86.9, 87.0));
+        Assert.IsTrue(DetectionTrialRunner.ReachedCheckpoint(3, 10, 87.0, 87.0));
+        Assert.IsFalse(new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1).EqualTimeCheckpoints);
+        Assert.IsTrue(new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1, equalTimeCheckpoints: true).EqualTimeCheckpoints);
+        Assert.IsFalse(((IDetectionTuner)new RandomSearchTuner(new DetectionSearchSpace(), 1)).EqualTimeCheckpoints);
     }
 }

@@ -119,10 +119,11 @@ public sealed class DetectionExperiment
     /// <summary>Successive halving with promotion (the default; see <see cref="SuccessiveHalvingTuner"/>): brackets of
     /// <paramref name="trialsPerBracket"/> trials train to the first checkpoint fraction, and the best
     /// <c>1 - stopFraction</c> at each checkpoint resume from their own checkpoints; with <paramref name="fillBudget"/>
-    /// one bracket runs and its single survivor trains on until the budget ends.</summary>
+    /// one bracket runs and its single survivor trains on until the budget ends; with <paramref name="equalTime"/> the
+    /// trials are compared after equal training time rather than equal iterations.</summary>
     public DetectionExperiment SetSuccessiveHalvingTuner(IReadOnlyList<double>? checkpointFractions = null, double stopFraction = 0.5,
-        int trialsPerBracket = 4, bool fillBudget = false) =>
-        SetTuner(new SuccessiveHalvingTuner(space, seed, checkpointFractions, stopFraction, trialsPerBracket, fillBudget));
+        int trialsPerBracket = 4, bool fillBudget = false, bool equalTime = false) =>
+        SetTuner(new SuccessiveHalvingTuner(space, seed, checkpointFractions, stopFraction, trialsPerBracket, fillBudget, equalTime));
 
     public DetectionExperiment SetMonitor(IDetectionMonitor detectionMonitor)
     {
@@ -191,6 +192,8 @@ public sealed class DetectionExperiment
         var classNames = catalog.GetMetadata(validation!).ThingClasses;
         var runner = new DetectionTrialRunner(catalog, train, validation!, baseConfig!, classNames.Count, numThreads, log);
         var trials = new List<DetectionTrialState>();
+        // Equal-time checkpoints: the training seconds the first trial to reach checkpoint k took to get there.
+        var checkpointSeconds = new List<double>();
         DetectionTrialResult? best = null;
         bool cancelled = false, byTuner = false;
         int nextId = 0;
@@ -218,7 +221,10 @@ public sealed class DetectionExperiment
             DetectionTrialResult result;
             try
             {
-                result = runner.RunSegment(state, step.ToDeadline, deadline, ct);
+                int k = state.Scores.Count;
+                double? pauseAfter = activeTuner.EqualTimeCheckpoints && k < checkpointSeconds.Count ? checkpointSeconds[k] : null;
+                result = runner.RunSegment(state, step.ToDeadline, deadline, ct, pauseAfter);
+                if (state.CheckpointSeconds.Count > checkpointSeconds.Count) checkpointSeconds.Add(state.CheckpointSeconds[checkpointSeconds.Count]);
             }
             catch (Exception e)
             {

@@ -10,10 +10,11 @@ public sealed record DetectionParameters(
     int ImageSize,
     IReadOnlyList<double> AnchorSizes,
     int RoiBatchSizePerImage,
-    int Iterations)
+    int Iterations,
+    int FpnChannels = 256)
 {
-    /// <summary>Writes these settings into <paramref name="cfg"/>: depth (and the res2 width it needs), LR, train/test
-    /// short side (long side capped at 1333/800 of it), one anchor size per FPN level, ROI batch, and a schedule of
+    /// <summary>Writes these settings into <paramref name="cfg"/>: depth (and the res2 width it needs), FPN width, LR,
+    /// train/test short side (long side capped at 1333/800 of it), one anchor size per FPN level, ROI batch, and a schedule of
     /// <see cref="Iterations"/> with the LR step at 80% and a warm-up of a sixth (10..200).</summary>
     public void ApplyTo(RcnnConfig cfg)
     {
@@ -26,6 +27,7 @@ public sealed record DetectionParameters(
         [
             "MODEL.RESNETS.DEPTH", BackboneDepth.ToString(inv),
             "MODEL.RESNETS.RES2_OUT_CHANNELS", BackboneDepth >= 50 ? "256" : "64",
+            "MODEL.FPN.OUT_CHANNELS", FpnChannels.ToString(inv),
             "SOLVER.BASE_LR", BaseLearningRate.ToString("R", inv),
             "INPUT.MIN_SIZE_TRAIN", $"({ImageSize},)",
             "INPUT.MAX_SIZE_TRAIN", maxSize.ToString(inv),
@@ -44,5 +46,5 @@ public sealed record DetectionParameters(
     public static int LrStep(int iterations) => Math.Max(1, (int)(iterations * 0.8));
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"R-{BackboneDepth} lr={BaseLearningRate:G3} size={ImageSize} anchors=[{string.Join(",", AnchorSizes)}] roi={RoiBatchSizePerImage} iters={Iterations}");
+        $"R-{BackboneDepth} lr={BaseLearningRate:G3} size={ImageSize} anchors=[{string.Join(",", AnchorSizes)}] roi={RoiBatchSizePerImage} fpn={FpnChannels} iters={Iterations}");
 }

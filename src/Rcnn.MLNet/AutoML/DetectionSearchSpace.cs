@@ -3,7 +3,8 @@ namespace Rcnn.MLNet.AutoML;
 /// <summary>
 /// What a <see cref="DetectionExperiment"/> searches (AutoML's search space, for detection): backbone depth, base LR
 /// (log-uniform between the bounds), image short side, anchor size sets (five sizes, one per FPN level), ROI batch size
-/// per image and iterations. Choices are sampled uniformly.
+/// per image, iterations and FPN width (detectron2's 256, or narrower: the FPN and RPN 3x3 convolutions at stride 4 cost
+/// most of a small-image iteration, and their cost falls with the square of the width). Choices are sampled uniformly.
 /// </summary>
 public sealed class DetectionSearchSpace
 {
@@ -15,6 +16,7 @@ public sealed class DetectionSearchSpace
         [[8, 16, 32, 64, 128], [16, 32, 64, 128, 256], [32, 64, 128, 256, 512]];
     public IReadOnlyList<int> RoiBatchSizesPerImage { get; init; } = [64, 128, 256];
     public IReadOnlyList<int> Iterations { get; init; } = [100, 200, 300];
+    public IReadOnlyList<int> FpnChannels { get; init; } = [128, 256];
 
     /// <summary>
     /// The space's default point (AutoML's search-space defaults): when set, the tuners propose it as trial 0 and sample
@@ -35,6 +37,7 @@ public sealed class DetectionSearchSpace
         NonEmpty(AnchorSizeSets, nameof(AnchorSizeSets));
         NonEmpty(RoiBatchSizesPerImage, nameof(RoiBatchSizesPerImage));
         NonEmpty(Iterations, nameof(Iterations));
+        NonEmpty(FpnChannels, nameof(FpnChannels));
         if (BackboneDepths.FirstOrDefault(d => d is not (18 or 34 or 50 or 101 or 152)) is int bad and not 0)
             throw new ArgumentException($"Backbone depth {bad} is not a ResNet depth (18, 34, 50, 101, 152).", nameof(BackboneDepths));
         if (!(MinBaseLearningRate > 0) || MaxBaseLearningRate < MinBaseLearningRate)
@@ -42,6 +45,9 @@ public sealed class DetectionSearchSpace
         if (AnchorSizeSets.FirstOrDefault(a => a.Count != 5) is { } wrong)
             throw new ArgumentException($"Anchor size set [{string.Join(", ", wrong)}] must have 5 sizes (FPN levels P2..P6).", nameof(AnchorSizeSets));
         if (Iterations.Any(i => i < 1)) throw new ArgumentException("Iterations must be >= 1.", nameof(Iterations));
+        // GroupNorm's 32 groups must divide the width.
+        if (FpnChannels.FirstOrDefault(c => c < 32 || c % 32 != 0) is int badWidth and not 0)
+            throw new ArgumentException($"FPN width {badWidth} must be a positive multiple of 32.", nameof(FpnChannels));
         if (Default is { } d)
         {
             string? outside = !BackboneDepths.Contains(d.BackboneDepth) ? $"backbone depth {d.BackboneDepth}"
@@ -49,7 +55,8 @@ public sealed class DetectionSearchSpace
                 : !ImageSizes.Contains(d.ImageSize) ? $"image size {d.ImageSize}"
                 : !AnchorSizeSets.Any(a => a.SequenceEqual(d.AnchorSizes)) ? $"anchor sizes [{string.Join(", ", d.AnchorSizes)}]"
                 : !RoiBatchSizesPerImage.Contains(d.RoiBatchSizePerImage) ? $"ROI batch {d.RoiBatchSizePerImage}"
-                : !Iterations.Contains(d.Iterations) ? $"iterations {d.Iterations}" : null;
+                : !Iterations.Contains(d.Iterations) ? $"iterations {d.Iterations}"
+                : !FpnChannels.Contains(d.FpnChannels) ? $"FPN width {d.FpnChannels}" : null;
             if (outside is not null) throw new ArgumentException($"The default point's {outside} is outside the search space.", nameof(Default));
         }
     }
@@ -68,6 +75,7 @@ public sealed class DetectionSearchSpace
         var anchors = AnchorSizeSets[rng.Next(AnchorSizeSets.Count)];
         int roi = RoiBatchSizesPerImage[rng.Next(RoiBatchSizesPerImage.Count)];
         int iters = Iterations[rng.Next(Iterations.Count)];
-        return new DetectionParameters(depth, lr, size, anchors.ToArray(), roi, iters);
+        int fpn = FpnChannels[rng.Next(FpnChannels.Count)];
+        return new DetectionParameters(depth, lr, size, anchors.ToArray(), roi, iters, fpn);
     }
 }

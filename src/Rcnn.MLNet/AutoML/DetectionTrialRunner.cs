@@ -66,8 +66,32 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
         return done + Math.Max(Period, more);
     }
 
-    /// <summary>Trains <paramref name="s"/> one segment and returns its result so far (also kept in the state).</summary>
-    public DetectionTrialResult RunSegment(DetectionTrialState s, bool toDeadline, DateTime deadline, CancellationToken ct)
+    /// <summary>
+    /// Whether a segment that pauses at a checkpoint has reached it after <paramref name="iteration"/> (0-based, just
+    /// trained): at <paramref name="pauseAfterSeconds"/> of training when given (equal-time checkpoints), else at the
+    /// <paramref name="target"/> iteration count.
+    /// </summary>
+    public static bool ReachedCheckpoint(int iteration, int target, double trainedSeconds, double? pauseAfterSeconds) =>
+        pauseAfterSeconds is double seconds ? trainedSeconds >= seconds : iteration + 1 >= target;
+
+    /// <summary>
+    /// The schedule a segment that trains to the deadline switches to halfway, when the iteration time measured since
+    /// it was fitted (<paramref name="recentSeconds"/>) says the fit is off by more than 5% (the machine got faster or
+    /// slower): null when it is not, or when the new schedule's LR step would not lie ahead of <paramref name="done"/>.
+    /// </summary>
+    public static int? Refit(int done, int maxIter, IReadOnlyList<double> recentSeconds, double evalSeconds, TimeSpan left)
+    {
+        int fit = FitToDeadline(done, recentSeconds, evalSeconds, left);
+        if (Math.Abs(fit - maxIter) <= 0.05 * maxIter) return null;
+        return DetectionParameters.LrStep(fit) > done + Period ? fit : null;
+    }
+
+    /// <summary>Trains <paramref name="s"/> one segment and returns its result so far (also kept in the state); a
+    /// segment that ends at a checkpoint pauses after <paramref name="pauseAfterSeconds"/> of the trial's training
+    /// time when given, else at the checkpoint's iteration. A segment to the deadline is fitted to the time left and
+    /// refitted (<see cref="Refit"/>) once halfway.</summary>
+    public DetectionTrialResult RunSegment(DetectionTrialState s, bool toDeadline, DateTime deadline, CancellationToken ct,
+        double? pauseAfterSeconds = null)
     {
         var clock = Stopwatch.StartNew();
         if (toDeadline && s.IterationSeconds.Count > 0)
@@ -77,70 +101,97 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
                 $"Trial {s.Settings.TrialId}: schedule fitted to the time left: {fitted} iterations (was {s.MaxIter})."));
             s.MaxIter = fitted;
         }
-        var cfg = Config(s.Settings, s.MaxIter);
-        int maxIter = s.MaxIter;
-        int target = !toDeadline && s.Scores.Count < s.Targets.Count ? s.Targets[s.Scores.Count] : maxIter;
-
-        CancellationTokenSource? segmentStop = null;
-        DefaultTrainer? trainer = null;
-        void OnLog(string line)
-        {
-            log(line);
-            // Only while the segment trains: lines logged before (e.g. by the resume) must not stop it.
-            var t = trainer?.Trainer;
-            var stop = segmentStop;
-            if (t is not null && stop is not null && target < maxIter && t.Iteration + 1 >= target) stop.Cancel();
-        }
-
         using var deadlineStop = new CancellationTokenSource();
         var left = deadline - DateTime.UtcNow;
         if (left <= TimeSpan.Zero) deadlineStop.Cancel();
         else deadlineStop.CancelAfter(left);
 
         var records = catalog.Get(validation);
-        bool timeStopped = false;
+        bool timeStopped = false, refitChecked = !toDeadline;
         CocoEvalResult eval;
-        using (trainer = new DefaultTrainer(cfg, catalog, new DefaultTrainerOptions
+        while (true)
         {
-            NumThreads = numThreads,
-            Log = OnLog,
-            LogPeriod = Period,
-            LossCurvePeriod = int.MaxValue,
-        }))
-        {
-            trainer.ResumeOrLoad(s.Done > 0);
-            using var segment = new CancellationTokenSource();
-            using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, deadlineStop.Token, segment.Token))
+            var cfg = Config(s.Settings, s.MaxIter);
+            int maxIter = s.MaxIter, segmentStart = s.Done;
+            int target = !toDeadline && s.Scores.Count < s.Targets.Count ? s.Targets[s.Scores.Count] : maxIter;
+            int? refit = null;
+            CancellationTokenSource? segmentStop = null;
+            DefaultTrainer? trainer = null;
+            void OnLog(string line)
             {
-                segmentStop = segment;
-                s.Finished = trainer.Train(stop.Token);
-                segmentStop = null;
+                log(line);
+                // Only while the segment trains: lines logged before (e.g. by the resume) must not stop it.
+                var t = trainer?.Trainer;
+                var stop = segmentStop;
+                if (t is null || stop is null) return;
+                if (!refitChecked && t.Iteration + 1 >= segmentStart + (maxIter - segmentStart) / 2)
+                {
+                    refitChecked = true;
+                    var recent = t.Storage.History("time").Skip(2).Select(v => v.Value).ToList();
+                    refit = recent.Count >= 10 ? Refit(t.Iteration + 1, maxIter, recent, s.EvalSeconds, deadline - DateTime.UtcNow) : null;
+                    if (refit is not null) stop.Cancel();
+                    return;
+                }
+                if (target >= maxIter) return;
+                double trained = pauseAfterSeconds is null ? 0 : s.TrainSeconds + t.Storage.History("time").Sum(v => v.Value);
+                if (ReachedCheckpoint(t.Iteration, target, trained, pauseAfterSeconds)) stop.Cancel();
             }
-            var loop = trainer.Trainer;
-            if (loop is not null)
+
+            using (trainer = new DefaultTrainer(cfg, catalog, new DefaultTrainerOptions
             {
-                s.Done = loop.Iteration;
-                // The first two iterations of a segment carry start-up costs (allocation, the loader's first batches).
-                s.IterationSeconds.AddRange(loop.Storage.History("time").Skip(2).Select(v => v.Value));
-                double peak = loop.Storage.History("rss_mb").Select(v => v.Value).DefaultIfEmpty(0).Max();
-                if (peak > 0) s.PeakMegaBytes = Math.Round(Math.Max(s.PeakMegaBytes ?? 0, peak));
-            }
-            ct.ThrowIfCancellationRequested();
-            if (!s.Finished && deadlineStop.IsCancellationRequested)
+                NumThreads = numThreads,
+                Log = OnLog,
+                LogPeriod = Period,
+                LossCurvePeriod = int.MaxValue,
+            }))
             {
-                timeStopped = true;
-                s.Finished = true;  // not resumable: the budget is spent
+                trainer.ResumeOrLoad(s.Done > 0);
+                using var segment = new CancellationTokenSource();
+                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, deadlineStop.Token, segment.Token))
+                {
+                    segmentStop = segment;
+                    s.Finished = trainer.Train(stop.Token);
+                    segmentStop = null;
+                }
+                var loop = trainer.Trainer;
+                if (loop is not null)
+                {
+                    s.Done = loop.Iteration;
+                    s.TrainSeconds += loop.Storage.History("time").Sum(v => v.Value);
+                    // The first two iterations of a segment carry start-up costs (allocation, the loader's first batches).
+                    s.IterationSeconds.AddRange(loop.Storage.History("time").Skip(2).Select(v => v.Value));
+                    double peak = loop.Storage.History("rss_mb").Select(v => v.Value).DefaultIfEmpty(0).Max();
+                    if (peak > 0) s.PeakMegaBytes = Math.Round(Math.Max(s.PeakMegaBytes ?? 0, peak));
+                }
+                ct.ThrowIfCancellationRequested();
+                if (!s.Finished && deadlineStop.IsCancellationRequested)
+                {
+                    timeStopped = true;
+                    s.Finished = true;  // not resumable: the budget is spent
+                }
+                else if (!s.Finished && refit is int fit)
+                {
+                    log(string.Create(CultureInfo.InvariantCulture,
+                        $"Trial {s.Settings.TrialId}: schedule refitted to the time left at iteration {s.Done}: {fit} iterations (was {maxIter})."));
+                    s.MaxIter = fit;
+                    continue;  // resumes from the checkpoint the stop wrote, with the new schedule
+                }
+                var evalClock = Stopwatch.StartNew();
+                eval = DatasetEvaluation.Evaluate(trainer.Model, records.Records, records.Metadata, cfg);
+                s.EvalSeconds = evalClock.Elapsed.TotalSeconds;
+                if (!s.Finished)
+                {
+                    s.Scores.Add((s.Done, eval.AP50));
+                    s.CheckpointSeconds.Add(s.TrainSeconds);
+                }
             }
-            var evalClock = Stopwatch.StartNew();
-            eval = DatasetEvaluation.Evaluate(trainer.Model, records.Records, records.Metadata, cfg);
-            s.EvalSeconds = evalClock.Elapsed.TotalSeconds;
-            if (!s.Finished) s.Scores.Add((s.Done, eval.AP50));
+            break;
         }
         s.TrainMilliseconds += clock.Elapsed.TotalMilliseconds;
         string checkpoint = KeepOnlyCheckpoint(s.Settings.OutputDirectory, null);
-        string? reason = timeStopped ? $"time budget reached at iteration {s.Done} of {maxIter}"
+        string? reason = timeStopped ? $"time budget reached at iteration {s.Done} of {s.MaxIter}"
             : s.Finished ? null
-            : string.Create(CultureInfo.InvariantCulture, $"paused at iteration {s.Done} of {maxIter} (checkpoint {s.Scores.Count - 1}, validation MAP50 {eval.AP50:F3})");
+            : string.Create(CultureInfo.InvariantCulture, $"paused at iteration {s.Done} of {s.MaxIter} (checkpoint {s.Scores.Count - 1}, validation MAP50 {eval.AP50:F3})");
         s.Result = new DetectionTrialResult(s.Settings with { }, Clean(eval.AP), Clean(eval.AP50), s.TrainMilliseconds, s.PeakMegaBytes,
             s.Done, reason is not null, reason, s.Scores.ToArray(), checkpoint, Path.Combine(s.Settings.OutputDirectory, DefaultTrainer.ConfigFile));
         return s.Result;

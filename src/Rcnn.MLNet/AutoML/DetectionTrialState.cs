@@ -16,6 +16,12 @@ internal sealed class DetectionTrialState(DetectionTrialSettings settings, int m
 
     public List<(int Iteration, double MAP50)> Scores { get; } = new();
 
+    /// <summary>Training seconds (summed iteration times, all segments) at each scored checkpoint.</summary>
+    public List<double> CheckpointSeconds { get; } = new();
+
+    /// <summary>Training seconds so far: the summed iteration times of every segment.</summary>
+    public double TrainSeconds { get; set; }
+
     public int Done { get; set; }
 
     public bool Finished { get; set; }

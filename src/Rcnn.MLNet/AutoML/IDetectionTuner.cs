@@ -12,6 +12,13 @@ public interface IDetectionTuner
     /// for trials that run straight to their end.</summary>
     IReadOnlyList<double> CheckpointFractions { get; }
 
+    /// <summary>
+    /// When true, checkpoint k is a time, not an iteration: the first trial to reach it (by its fraction of iterations)
+    /// sets how many training seconds it takes, and every later trial pauses there after as many seconds, so a faster
+    /// configuration (smaller images, a narrower FPN) is compared at equal cost with more iterations done.
+    /// </summary>
+    bool EqualTimeCheckpoints => false;
+
     /// <summary>The parameters of trial <paramref name="trialId"/> (0, 1, ...).</summary>
     DetectionParameters Propose(int trialId);
 

@@ -8,7 +8,8 @@ namespace Rcnn.MLNet.AutoML;
 /// resumes from its own checkpoint and trains to checkpoint k + 1 (or its end); the others stay stopped. Ties go to
 /// the lower trial id. With <see cref="FillBudget"/> the experiment runs one bracket, and when a single trial is
 /// promoted past the last checkpoint its schedule is fitted to the time left in the budget, so the best configuration
-/// gets the rest of the budget instead of its nominal iterations; otherwise a new bracket starts when one ends.
+/// gets the rest of the budget instead of its nominal iterations; otherwise a new bracket starts when one ends. With
+/// <see cref="EqualTimeCheckpoints"/> the trials are compared at equal training time instead of equal iterations.
 /// </summary>
 public sealed class SuccessiveHalvingTuner : IDetectionTuner
 {
@@ -16,7 +17,7 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
     private readonly Random rng;
 
     public SuccessiveHalvingTuner(DetectionSearchSpace space, int seed, IReadOnlyList<double>? checkpointFractions = null,
-        double stopFraction = 0.5, int trialsPerBracket = 4, bool fillBudget = false)
+        double stopFraction = 0.5, int trialsPerBracket = 4, bool fillBudget = false, bool equalTimeCheckpoints = false)
     {
         ArgumentNullException.ThrowIfNull(space);
         space.Validate();
@@ -31,6 +32,7 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
         StopFraction = stopFraction;
         TrialsPerBracket = trialsPerBracket;
         FillBudget = fillBudget;
+        EqualTimeCheckpoints = equalTimeCheckpoints;
     }
 
     public IReadOnlyList<double> CheckpointFractions { get; }
@@ -40,6 +42,8 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
     public int TrialsPerBracket { get; }
 
     public bool FillBudget { get; }
+
+    public bool EqualTimeCheckpoints { get; }
 
     /// <summary>How many of <paramref name="n"/> trials scored at a checkpoint are promoted.</summary>
     public int Keep(int n) => n <= 0 ? 0 : Math.Max(1, n - (int)Math.Floor(n * StopFraction));

@@ -12,7 +12,7 @@ public static class ExperimentCommand
         var validationImages = new Option<string?>("--validation-images") { Description = "Image folder of a COCO --validation-dataset." };
         var budget = new Option<string>("--time-budget", "-t") { Description = "Wall-clock budget of the whole search, e.g. 20m.", DefaultValueFactory = _ => "20m" };
         var trials = new Option<int>("--max-trials") { Description = "Most trials to run.", DefaultValueFactory = _ => 6 };
-        var tuner = new Option<string>("--tuner") { Description = "random | halving (successive halving: several trials train a few iterations each; the best by validation MAP50 resumes and trains on with the rest of the budget).", DefaultValueFactory = _ => "halving" };
+        var tuner = new Option<string>("--tuner") { Description = "random | halving (successive halving: several trials train for the same short time each; the best by validation MAP50 resumes and trains on with the rest of the budget).", DefaultValueFactory = _ => "halving" };
         tuner.AcceptOnlyFromAmong("random", "halving");
         var seed = new Option<int>("--seed") { Description = "Seed of the sampled parameters and of each trial's training.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--output", "-o") { Description = "Experiment folder: one folder per finished trial and experiment.json.", DefaultValueFactory = _ => "./rcnn-experiment" };

@@ -1,0 +1,63 @@
+using Rcnn.MLNet.AutoML;
+using Rcnn.Training.Config;
+using Rcnn.Training.Data;
+
+namespace Rcnn.Cli.Tests;
+
+/// <summary>
+/// Equal-time checkpoints in a real (tiny) experiment: trial 0 pauses at its checkpoint iteration; trial 1, a much
+/// cheaper configuration (smaller images, a quarter of the FPN width), pauses after as many training seconds and so
+/// has done more iterations there. With equal-iteration checkpoints both would pause at iteration 10. About 40 s.
+/// </summary>
+[TestClass]
+public sealed class EqualTimeCheckpointTests
+{
+    /// <summary>Two fixed trials, each trained to its first checkpoint, then the experiment ends.</summary>
+    private sealed class TwoTrials(params DetectionParameters[] trials) : IDetectionTuner
+    {
+        public IReadOnlyList<double> CheckpointFractions => [1.0 / 6];
+
+        public bool EqualTimeCheckpoints => true;
+
+        public DetectionParameters Propose(int trialId) => trials[trialId];
+
+        public DetectionTrialStep Next(IReadOnlyList<DetectionTrialStatus> done, int maxTrials) =>
+            done.Count < trials.Length ? DetectionTrialStep.Start : DetectionTrialStep.Stop;
+
+        public void Update(DetectionTrialResult result) { }
+    }
+
+    [TestMethod]
+    public async Task AFasterTrialDoesMoreIterationsBeforeItsCheckpoint()
+    {
+        string voc = TestData.MiniVoc("equal-time", 4, 2);
+        string output = TestData.TempDir("equal-time-out");
+        var catalog = new DatasetCatalog(DatasetLog.FromAction(_ => { }));
+        catalog.RegisterPascalVoc("train", voc, "train", ["Platelets", "RBC", "WBC"]);
+        catalog.RegisterPascalVoc("val", voc, "val", ["Platelets", "RBC", "WBC"]);
+        var cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
+        cfg.MergeFromList(TestData.TinyOverrides);
+        double[] anchors = [16, 32, 64, 128, 256];
+        var slow = new DetectionParameters(18, 0.01, 192, anchors, 64, 60, FpnChannels: 256);
+        var fast = new DetectionParameters(18, 0.01, 96, anchors, 64, 60, FpnChannels: 64);
+        var experiment = new Microsoft.ML.MLContext(1).DetectionExperiment()
+            .SetDataset(catalog, "train", "val")
+            .SetBaseConfig(cfg)
+            .SetTuner(new TwoTrials(slow, fast))
+            .SetSeed(2)
+            .SetTrainingTimeInSeconds(600)
+            .SetOutputDirectory(output)
+            .SetNumThreads(1);
+
+        var result = await experiment.RunAsync();
+
+        Assert.AreEqual(2, result.Trials.Count);
+        var (t0, t1) = (result.Trials[0], result.Trials[1]);
+        Assert.AreEqual(10, t0.CheckpointScores.Single().Iteration);  // the first trial sets the time: 60 / 6 iterations
+        int fastAt = t1.CheckpointScores.Single().Iteration;
+        Assert.IsTrue(fastAt > 10 && fastAt < 60, $"the cheaper trial paused at iteration {fastAt}");
+        Assert.IsTrue(t1.StoppedEarly, t1.StopReason);
+        Assert.AreEqual(fastAt, t1.IterationsDone);
+        Directory.Delete(output, recursive: true);
+    }
+}

@@ -10,10 +10,9 @@ using Spectre.Console;
 namespace Rcnn.Cli.Commands;
 
 /// <summary>
-/// <c>rcnn experiment</c>: centres the search space on the config <c>rcnn train</c> would pick for the budget (image
-/// size and anchors one step either side, LR 0.01..0.04, ROI batch 64/128/256, FPN width 256 or half; R-34 too from
-/// 2 h), plans the trials from the measured speed (<see cref="ExperimentPlan"/>), runs the experiment (trials compared
-/// after equal training time) and prints a leaderboard.
+/// <c>rcnn experiment</c>: centres the search space on the config <c>rcnn train</c> would pick for the budget
+/// (<see cref="ExperimentSpace"/>), plans the trials from the measured speed (<see cref="ExperimentPlan"/>), runs the
+/// experiment (trials compared after equal training time) and prints a leaderboard.
 /// </summary>
 public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
 {
@@ -39,21 +38,7 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         ctx.Line("Measuring training speed of the central configuration...");
         double itPerSec = ThroughputProbe.Measure(cfg, catalog, Path.Combine(output, ".probe"), o.NumThreads);
         var plan = ExperimentPlan.For((o.Budget - clock.Elapsed).TotalSeconds, itPerSec, o.MaxTrials, o.Tuner == "random", o.Budget);
-        var space = new DetectionSearchSpace
-        {
-            BackboneDepths = plan.Depths,
-            MinBaseLearningRate = Math.Min(0.01, cfg.Solver.BaseLr),
-            MaxBaseLearningRate = Math.Max(0.04, cfg.Solver.BaseLr),
-            ImageSizes = new[] { choice.ShortSide - 64, choice.ShortSide, choice.ShortSide + 64 }.Where(s => s >= 160).Distinct().ToArray(),
-            AnchorSizeSets = new[] { 0.5, 1, 2 }.Select(f => (IReadOnlyList<double>)choice.AnchorSizes.Select(a => Math.Max(4, a * f)).ToArray()).ToArray(),
-            RoiBatchSizesPerImage = [64, 128, 256],
-            Iterations = [plan.Iterations],
-            // Half the width makes the FPN and RPN convolutions at stride 4 about 4x cheaper: more iterations in the budget.
-            FpnChannels = new[] { cfg.Model.Fpn.OutChannels / 2, cfg.Model.Fpn.OutChannels }.Where(c => c >= 32 && c % 32 == 0).Distinct().ToArray(),
-            // Trial 0 is what `rcnn train` would train: the search only has to beat it.
-            Default = new DetectionParameters(choice.BackboneDepth, cfg.Solver.BaseLr, choice.ShortSide, choice.AnchorSizes.ToArray(),
-                choice.RoiBatchSizePerImage, plan.Iterations, cfg.Model.Fpn.OutChannels),
-        };
+        var space = ExperimentSpace.For(choice, stats, cfg, plan);
         ctx.Line(string.Create(CultureInfo.InvariantCulture, $"{itPerSec:F2} it/s at R-18 {choice.ShortSide} px. {plan.Description}"));
         ctx.Line($"Search space: depth [{string.Join(", ", space.BackboneDepths)}], LR {space.MinBaseLearningRate}..{space.MaxBaseLearningRate} (log), " +
             $"size [{string.Join(", ", space.ImageSizes)}], anchors {string.Join(" | ", space.AnchorSizeSets.Select(a => string.Join(",", a)))}, ROI [{string.Join(", ", space.RoiBatchSizesPerImage)}], FPN width [{string.Join(", ", space.FpnChannels)}].");

@@ -1,6 +1,4 @@
 using Rcnn.MLNet.AutoML;
-using Rcnn.Training.Config;
-using Rcnn.Training.Data;
 
 namespace Rcnn.Cli.Tests;
 
@@ -30,13 +28,8 @@ public sealed class EqualTimeCheckpointTests
     [TestMethod]
     public async Task AFasterTrialDoesMoreIterationsBeforeItsCheckpoint()
     {
-        string voc = TestData.MiniVoc("equal-time", 4, 2);
+        var (catalog, cfg) = TestData.MiniExperiment("equal-time");
         string output = TestData.TempDir("equal-time-out");
-        var catalog = new DatasetCatalog(DatasetLog.FromAction(_ => { }));
-        catalog.RegisterPascalVoc("train", voc, "train", ["Platelets", "RBC", "WBC"]);
-        catalog.RegisterPascalVoc("val", voc, "val", ["Platelets", "RBC", "WBC"]);
-        var cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
-        cfg.MergeFromList(TestData.TinyOverrides);
         double[] anchors = [16, 32, 64, 128, 256];
         var slow = new DetectionParameters(18, 0.01, 192, anchors, 64, 60, FpnChannels: 256);
         var fast = new DetectionParameters(18, 0.01, 96, anchors, 64, 60, FpnChannels: 64);

@@ -46,13 +46,8 @@ public sealed class ExperimentCancellationTests
     [TestMethod]
     public async Task CancelMidTrialKeepsFinishedTrialsAndNoOrphans()
     {
-        string voc = TestData.MiniVoc("experiment", 4, 2);
+        var (catalog, cfg) = TestData.MiniExperiment("experiment");
         string output = TestData.TempDir("experiment-out");
-        var catalog = new DatasetCatalog(DatasetLog.FromAction(_ => { }));
-        catalog.RegisterPascalVoc("train", voc, "train", ["Platelets", "RBC", "WBC"]);
-        catalog.RegisterPascalVoc("val", voc, "val", ["Platelets", "RBC", "WBC"]);
-        var cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
-        cfg.MergeFromList(TestData.TinyOverrides);
         var monitor = new RecordingMonitor();
         using var cts = new CancellationTokenSource();
         var experiment = new Microsoft.ML.MLContext(1).DetectionExperiment()
@@ -117,12 +112,7 @@ public sealed class ExperimentCancellationTests
 
     private static (DetectionExperiment Experiment, DatasetCatalog Catalog) Bracket(string name, string output, RecordingMonitor monitor, Action<string> log)
     {
-        string voc = TestData.MiniVoc(name, 4, 2);
-        var catalog = new DatasetCatalog(DatasetLog.FromAction(_ => { }));
-        catalog.RegisterPascalVoc("train", voc, "train", ["Platelets", "RBC", "WBC"]);
-        catalog.RegisterPascalVoc("val", voc, "val", ["Platelets", "RBC", "WBC"]);
-        var cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
-        cfg.MergeFromList(TestData.TinyOverrides);
+        var (catalog, cfg) = TestData.MiniExperiment(name);
         cfg.MergeFromList(["MODEL.ROI_HEADS.SCORE_THRESH_TEST", "0.0"]);  // barely trained: keep low scores so MAPs differ
         var experiment = new Microsoft.ML.MLContext(1).DetectionExperiment()
             .SetDataset(catalog, "train", "val")

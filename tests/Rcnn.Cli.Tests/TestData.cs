@@ -24,6 +24,19 @@ internal static class TestData
         return dir;
     }
 
+    /// <summary>A <see cref="MiniVoc"/> of 4 train and 2 val images registered as "train" and "val" (BCCD's classes),
+    /// and the tiny-run config (the auto base with <see cref="TinyOverrides"/>) experiments in tests start from.</summary>
+    public static (Rcnn.Training.Data.DatasetCatalog Catalog, Rcnn.Training.Config.RcnnConfig Config) MiniExperiment(string name)
+    {
+        string voc = MiniVoc(name, 4, 2);
+        var catalog = new Rcnn.Training.Data.DatasetCatalog(Rcnn.Training.Data.DatasetLog.FromAction(_ => { }));
+        catalog.RegisterPascalVoc("train", voc, "train", ["Platelets", "RBC", "WBC"]);
+        catalog.RegisterPascalVoc("val", voc, "val", ["Platelets", "RBC", "WBC"]);
+        var cfg = Rcnn.Training.Config.RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
+        cfg.MergeFromList(TinyOverrides);
+        return (catalog, cfg);
+    }
+
     /// <summary>A VOC root with the first images of BCCD's train list as split "train" (and "trainval") and the
     /// first of its test list as "val" and "test".</summary>
     public static string MiniVoc(string name, int trainImages, int testImages)

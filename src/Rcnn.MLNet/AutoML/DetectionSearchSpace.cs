@@ -1,3 +1,5 @@
+using Rcnn.Training.Layers;
+
 namespace Rcnn.MLNet.AutoML;
 
 /// <summary>
@@ -25,6 +27,9 @@ public sealed class DetectionSearchSpace
     /// </summary>
     public DetectionParameters? Default { get; init; }
 
+    /// <summary>Whether <paramref name="channels"/> can be an FPN width: a positive multiple of GroupNorm's group count.</summary>
+    public static bool IsFpnWidth(int channels) => channels > 0 && channels % Norm.GroupNormGroups == 0;
+
     /// <summary>Throws naming the first empty or invalid dimension.</summary>
     public void Validate()
     {
@@ -45,9 +50,8 @@ public sealed class DetectionSearchSpace
         if (AnchorSizeSets.FirstOrDefault(a => a.Count != 5) is { } wrong)
             throw new ArgumentException($"Anchor size set [{string.Join(", ", wrong)}] must have 5 sizes (FPN levels P2..P6).", nameof(AnchorSizeSets));
         if (Iterations.Any(i => i < 1)) throw new ArgumentException("Iterations must be >= 1.", nameof(Iterations));
-        // GroupNorm's 32 groups must divide the width.
-        if (FpnChannels.FirstOrDefault(c => c < 32 || c % 32 != 0) is int badWidth and not 0)
-            throw new ArgumentException($"FPN width {badWidth} must be a positive multiple of 32.", nameof(FpnChannels));
+        if (FpnChannels.FirstOrDefault(c => !IsFpnWidth(c)) is int badWidth and not 0)
+            throw new ArgumentException($"FPN width {badWidth} must be a positive multiple of {Norm.GroupNormGroups}.", nameof(FpnChannels));
         if (Default is { } d)
         {
             string? outside = !BackboneDepths.Contains(d.BackboneDepth) ? $"backbone depth {d.BackboneDepth}"

@@ -157,9 +157,10 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
                 if (loop is not null)
                 {
                     s.Done = loop.Iteration;
-                    s.TrainSeconds += loop.Storage.History("time").Sum(v => v.Value);
+                    var times = loop.Storage.History("time");
+                    s.TrainSeconds += times.Sum(v => v.Value);
                     // The first two iterations of a segment carry start-up costs (allocation, the loader's first batches).
-                    s.IterationSeconds.AddRange(loop.Storage.History("time").Skip(2).Select(v => v.Value));
+                    s.IterationSeconds.AddRange(times.Skip(2).Select(v => v.Value));
                     double peak = loop.Storage.History("rss_mb").Select(v => v.Value).DefaultIfEmpty(0).Max();
                     if (peak > 0) s.PeakMegaBytes = Math.Round(Math.Max(s.PeakMegaBytes ?? 0, peak));
                 }

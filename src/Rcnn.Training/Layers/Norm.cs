@@ -8,6 +8,9 @@ public static class Norm
 {
     public static readonly IReadOnlyList<string> Supported = new[] { "", "BN", "SyncBN", "FrozenBN", "GN" };
 
+    /// <summary>GroupNorm's group count (detectron2's): a GN layer's channels must be a multiple of it.</summary>
+    public const int GroupNormGroups = 32;
+
     /// <summary>The layer for <paramref name="norm"/> over <paramref name="channels"/>, or null for "" (no norm).</summary>
     public static nn.Module<Tensor, Tensor>? Create(string norm, int channels) => norm switch
     {
@@ -20,11 +23,11 @@ public static class Norm
             $"Unknown norm '{norm}'; supported: {string.Join(", ", Supported.Select(s => s.Length == 0 ? "\"\"" : s))}.", nameof(norm)),
     };
 
-    /// <summary>GroupNorm with 32 groups, as detectron2. TorchSharp 0.107's GroupNorm leaves its affine parameters
+    /// <summary>GroupNorm with <see cref="GroupNormGroups"/> groups, as detectron2. TorchSharp 0.107's GroupNorm leaves its affine parameters
     /// uninitialised (garbage, often NaN), so they are set to PyTorch's defaults here: weight 1, bias 0.</summary>
     private static nn.Module<Tensor, Tensor> GroupNorm(int channels)
     {
-        var gn = nn.GroupNorm(32, channels);
+        var gn = nn.GroupNorm(GroupNormGroups, channels);
         using var _ = no_grad();
         gn.weight!.fill_(Scalars.One);
         gn.bias!.zero_();

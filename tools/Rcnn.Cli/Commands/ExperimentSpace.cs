@@ -33,7 +33,7 @@ public static class ExperimentSpace
             RoiBatchSizesPerImage = [64, 128, 256],
             Iterations = [plan.Iterations],
             // Half the width makes the FPN and RPN convolutions at stride 4 about 4x cheaper: more iterations in the budget.
-            FpnChannels = new[] { fpn / 2, fpn }.Where(c => c >= 32 && c % 32 == 0).Distinct().ToArray(),
+            FpnChannels = new[] { fpn / 2, fpn }.Where(DetectionSearchSpace.IsFpnWidth).Distinct().ToArray(),
             // Trial 0 is what `rcnn train` would train: the search only has to beat it.
             Default = new DetectionParameters(choice.BackboneDepth, cfg.Solver.BaseLr, choice.ShortSide, choice.AnchorSizes.ToArray(),
                 choice.RoiBatchSizePerImage, plan.Iterations, fpn),

@@ -1,3 +1,4 @@
+using Rcnn.Training.Solver;
 using Rcnn.MLNet.AutoML;
 using Rcnn.Training.Config;
 
@@ -89,9 +90,9 @@ public sealed class TunerTests
     public void ScheduleFittedToTheDeadlineUsesTheMedianIterationTime()
     {
         // Median of {2, 2, 2, 9} (upper middle) is 2 s; (110 - 10 eval - 10 start-up) x 0.97 = 87.3 s fits 43 more.
-        Assert.AreEqual(40 + 43, DetectionTrialRunner.FitToDeadline(40, [2, 9, 2, 2], 10, TimeSpan.FromSeconds(110)));
+        Assert.AreEqual(40 + 43, BudgetSchedule.FitToDeadline(40, [2, 9, 2, 2], 10, TimeSpan.FromSeconds(110)));
         // No time left: still one progress period more.
-        Assert.AreEqual(45, DetectionTrialRunner.FitToDeadline(40, [2], 10, TimeSpan.FromSeconds(5)));
+        Assert.AreEqual(45, BudgetSchedule.FitToDeadline(40, [2], 10, TimeSpan.FromSeconds(5)));
     }
 
     [TestMethod]
@@ -203,13 +204,13 @@ public sealed class TunerTests
         // FitToDeadline: done + floor((left - eval - 10 s start-up) x 0.97 / median iteration time).
         double[] fast = Enumerable.Repeat(0.9, 20).ToArray();
         // (300 - 20 - 10) x 0.97 / 0.9 = 291 -> 591, within 5% of 583: kept.
-        Assert.IsNull(DetectionTrialRunner.Refit(300, 583, fast, 20, TimeSpan.FromSeconds(300)));
+        Assert.IsNull(BudgetSchedule.Refit(300, 583, fast, 20, TimeSpan.FromSeconds(300)));
         // (400 - 30) x 0.97 / 0.9 = 398.8 -> 698: the machine got faster, the schedule grows (LR step 558 still ahead).
-        Assert.AreEqual(698, DetectionTrialRunner.Refit(300, 583, fast, 20, TimeSpan.FromSeconds(400)));
+        Assert.AreEqual(698, BudgetSchedule.Refit(300, 583, fast, 20, TimeSpan.FromSeconds(400)));
         // 261.9 / 2.0 = 130.95 -> 430: slower, it shrinks so that the LR step (344) still comes before the deadline.
-        Assert.AreEqual(430, DetectionTrialRunner.Refit(300, 583, Enumerable.Repeat(2.0, 20).ToArray(), 20, TimeSpan.FromSeconds(300)));
+        Assert.AreEqual(430, BudgetSchedule.Refit(300, 583, Enumerable.Repeat(2.0, 20).ToArray(), 20, TimeSpan.FromSeconds(300)));
         // 261.9 / 4.0 = 65.5 -> 365, whose LR step (292) is already behind iteration 300: kept.
-        Assert.IsNull(DetectionTrialRunner.Refit(300, 583, Enumerable.Repeat(4.0, 20).ToArray(), 20, TimeSpan.FromSeconds(300)));
+        Assert.IsNull(BudgetSchedule.Refit(300, 583, Enumerable.Repeat(4.0, 20).ToArray(), 20, TimeSpan.FromSeconds(300)));
     }
 
     [TestMethod]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rcnn.Training.Config;
+using Rcnn.Training.Solver;
 
 namespace Rcnn.MLNet.AutoML;
 
@@ -14,15 +15,13 @@ public sealed record DetectionParameters(
     int FpnChannels = 256)
 {
     /// <summary>Writes these settings into <paramref name="cfg"/>: depth (and the res2 width it needs), FPN width, LR,
-    /// train/test short side (long side capped at 1333/800 of it), one anchor size per FPN level, ROI batch, and a schedule of
-    /// <see cref="Iterations"/> with the LR step at 80% and a warm-up of a sixth (10..200).</summary>
+    /// train/test short side (long side capped at 1333/800 of it), one anchor size per FPN level, ROI batch, and a
+    /// <see cref="BudgetSchedule"/> of <see cref="Iterations"/>.</summary>
     public void ApplyTo(RcnnConfig cfg)
     {
         ArgumentNullException.ThrowIfNull(cfg);
         var inv = CultureInfo.InvariantCulture;
         int maxSize = (int)Math.Round(ImageSize * 1333.0 / 800.0);
-        int step = LrStep(Iterations);
-        int warmup = Math.Min(Math.Clamp(Iterations / 6, 10, 200), Math.Max(1, step - 1));
         cfg.MergeFromList(
         [
             "MODEL.RESNETS.DEPTH", BackboneDepth.ToString(inv),
@@ -36,14 +35,11 @@ public sealed record DetectionParameters(
             "MODEL.ANCHOR_GENERATOR.SIZES", "[" + string.Join(", ", AnchorSizes.Select(s => $"[{s.ToString(inv)}]")) + "]",
             "MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE", RoiBatchSizePerImage.ToString(inv),
             "SOLVER.MAX_ITER", Iterations.ToString(inv),
-            "SOLVER.STEPS", $"({step},)",
-            "SOLVER.WARMUP_ITERS", warmup.ToString(inv),
+            "SOLVER.STEPS", $"({BudgetSchedule.LrStep(Iterations).ToString(inv)},)",
+            "SOLVER.WARMUP_ITERS", BudgetSchedule.WarmupIters(Iterations).ToString(inv),
             "SOLVER.CHECKPOINT_PERIOD", Math.Max(1, Iterations).ToString(inv),
         ]);
     }
-
-    /// <summary>The iteration of the schedule's LR step: 80% of <paramref name="iterations"/>.</summary>
-    public static int LrStep(int iterations) => Math.Max(1, (int)(iterations * 0.8));
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"R-{BackboneDepth} lr={BaseLearningRate:G3} size={ImageSize} anchors=[{string.Join(",", AnchorSizes)}] roi={RoiBatchSizePerImage} fpn={FpnChannels} iters={Iterations}");

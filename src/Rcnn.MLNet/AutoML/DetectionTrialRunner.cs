@@ -4,6 +4,7 @@ using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Engine;
 using Rcnn.Training.Evaluation;
+using Rcnn.Training.Solver;
 
 namespace Rcnn.MLNet.AutoML;
 
@@ -18,9 +19,6 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
 {
     /// <summary>Iterations between the engine's progress lines, which is also the granularity of checkpoints.</summary>
     private const int Period = 5;
-
-    /// <summary>Seconds kept aside, in a schedule fitted to the deadline, for building the model and resuming.</summary>
-    private const double StartupSeconds = 10;
 
     public static DetectionTrialState Create(DetectionTrialSettings settings, IReadOnlyList<double> checkpointFractions)
     {
@@ -40,8 +38,7 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
         if (maxIter != settings.Parameters.Iterations)
         {
             var inv = CultureInfo.InvariantCulture;
-            cfg.MergeFromList(["SOLVER.MAX_ITER", maxIter.ToString(inv), "SOLVER.STEPS", $"({DetectionParameters.LrStep(maxIter).ToString(inv)},)",
-                "SOLVER.CHECKPOINT_PERIOD", maxIter.ToString(inv)]);
+            cfg.MergeFromList([.. BudgetSchedule.SolverOverrides(maxIter), "SOLVER.CHECKPOINT_PERIOD", maxIter.ToString(inv)]);
         }
         cfg.Datasets.Train.Clear();
         cfg.Datasets.Train.AddRange(train);
@@ -53,20 +50,6 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
     }
 
     /// <summary>
-    /// The schedule length that ends a trial at <paramref name="deadline"/>: the iterations done plus what the time
-    /// left (less one validation scoring, start-up and 3%) fits at the trial's median iteration time; at least one
-    /// more progress period.
-    /// </summary>
-    public static int FitToDeadline(int done, IReadOnlyList<double> iterationSeconds, double evalSeconds, TimeSpan left)
-    {
-        if (iterationSeconds.Count == 0) throw new ArgumentException("No iteration times measured.", nameof(iterationSeconds));
-        double perIteration = iterationSeconds.Order().ElementAt(iterationSeconds.Count / 2);
-        double seconds = (left.TotalSeconds - evalSeconds - StartupSeconds) * 0.97;
-        int more = perIteration > 0 ? (int)Math.Floor(seconds / perIteration) : 0;
-        return done + Math.Max(Period, more);
-    }
-
-    /// <summary>
     /// Whether a segment that pauses at a checkpoint has reached it after <paramref name="iteration"/> (0-based, just
     /// trained): at <paramref name="pauseAfterSeconds"/> of training when given (equal-time checkpoints), else at the
     /// <paramref name="target"/> iteration count.
@@ -74,29 +57,18 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
     public static bool ReachedCheckpoint(int iteration, int target, double trainedSeconds, double? pauseAfterSeconds) =>
         pauseAfterSeconds is double seconds ? trainedSeconds >= seconds : iteration + 1 >= target;
 
-    /// <summary>
-    /// The schedule a segment that trains to the deadline switches to halfway, when the iteration time measured since
-    /// it was fitted (<paramref name="recentSeconds"/>) says the fit is off by more than 5% (the machine got faster or
-    /// slower): null when it is not, or when the new schedule's LR step would not lie ahead of <paramref name="done"/>.
-    /// </summary>
-    public static int? Refit(int done, int maxIter, IReadOnlyList<double> recentSeconds, double evalSeconds, TimeSpan left)
-    {
-        int fit = FitToDeadline(done, recentSeconds, evalSeconds, left);
-        if (Math.Abs(fit - maxIter) <= 0.05 * maxIter) return null;
-        return DetectionParameters.LrStep(fit) > done + Period ? fit : null;
-    }
-
     /// <summary>Trains <paramref name="s"/> one segment and returns its result so far (also kept in the state); a
     /// segment that ends at a checkpoint pauses after <paramref name="pauseAfterSeconds"/> of the trial's training
     /// time when given, else at the checkpoint's iteration. A segment to the deadline is fitted to the time left and
-    /// refitted (<see cref="Refit"/>) once halfway.</summary>
+    /// refitted in place (<see cref="BudgetSchedule.Refit"/>,
+    /// <see cref="DefaultTrainer.Reschedule"/>) once halfway.</summary>
     public DetectionTrialResult RunSegment(DetectionTrialState s, bool toDeadline, DateTime deadline, CancellationToken ct,
         double? pauseAfterSeconds = null)
     {
         var clock = Stopwatch.StartNew();
         if (toDeadline && s.IterationSeconds.Count > 0)
         {
-            int fitted = FitToDeadline(s.Done, s.IterationSeconds, s.EvalSeconds, deadline - DateTime.UtcNow);
+            int fitted = BudgetSchedule.FitToDeadline(s.Done, s.IterationSeconds, s.EvalSeconds, deadline - DateTime.UtcNow);
             log(string.Create(CultureInfo.InvariantCulture,
                 $"Trial {s.Settings.TrialId}: schedule fitted to the time left: {fitted} iterations (was {s.MaxIter})."));
             s.MaxIter = fitted;
@@ -109,84 +81,79 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
         var records = catalog.Get(validation);
         bool timeStopped = false, refitChecked = !toDeadline;
         CocoEvalResult eval;
-        while (true)
+        var cfg = Config(s.Settings, s.MaxIter);
+        int segmentStart = s.Done;
+        // The checkpoint this segment pauses at; none when it trains to the end of its schedule.
+        int? target = !toDeadline && s.Scores.Count < s.Targets.Count ? s.Targets[s.Scores.Count] : null;
+        CancellationTokenSource? segmentStop = null;
+        DefaultTrainer? trainer = null;
+        void OnLog(string line)
         {
-            var cfg = Config(s.Settings, s.MaxIter);
-            int maxIter = s.MaxIter, segmentStart = s.Done;
-            int target = !toDeadline && s.Scores.Count < s.Targets.Count ? s.Targets[s.Scores.Count] : maxIter;
-            int? refit = null;
-            CancellationTokenSource? segmentStop = null;
-            DefaultTrainer? trainer = null;
-            void OnLog(string line)
+            log(line);
+            // Only while the segment trains: lines logged before (e.g. by the resume) must not stop it.
+            var t = trainer?.Trainer;
+            var stop = segmentStop;
+            if (t is null || stop is null) return;
+            if (!refitChecked && t.Iteration + 1 >= segmentStart + (t.MaxIteration - segmentStart) / 2)
             {
-                log(line);
-                // Only while the segment trains: lines logged before (e.g. by the resume) must not stop it.
-                var t = trainer?.Trainer;
-                var stop = segmentStop;
-                if (t is null || stop is null) return;
-                if (!refitChecked && t.Iteration + 1 >= segmentStart + (maxIter - segmentStart) / 2)
+                refitChecked = true;
+                var recent = t.Storage.History("time").Skip(2).Select(v => v.Value).ToList();
+                int was = t.MaxIteration;
+                if (recent.Count >= 10 && BudgetSchedule.Refit(t.Iteration + 1, was, recent, s.EvalSeconds, deadline - DateTime.UtcNow) is int fit)
                 {
-                    refitChecked = true;
-                    var recent = t.Storage.History("time").Skip(2).Select(v => v.Value).ToList();
-                    refit = recent.Count >= 10 ? Refit(t.Iteration + 1, maxIter, recent, s.EvalSeconds, deadline - DateTime.UtcNow) : null;
-                    if (refit is not null) stop.Cancel();
-                    return;
-                }
-                if (target >= maxIter) return;
-                double trained = pauseAfterSeconds is null ? 0 : s.TrainSeconds + t.Storage.History("time").Sum(v => v.Value);
-                if (ReachedCheckpoint(t.Iteration, target, trained, pauseAfterSeconds)) stop.Cancel();
-            }
-
-            using (trainer = new DefaultTrainer(cfg, catalog, new DefaultTrainerOptions
-            {
-                NumThreads = numThreads,
-                Log = OnLog,
-                LogPeriod = Period,
-                LossCurvePeriod = int.MaxValue,
-            }))
-            {
-                trainer.ResumeOrLoad(s.Done > 0);
-                using var segment = new CancellationTokenSource();
-                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, deadlineStop.Token, segment.Token))
-                {
-                    segmentStop = segment;
-                    s.Finished = trainer.Train(stop.Token);
-                    segmentStop = null;
-                }
-                var loop = trainer.Trainer;
-                if (loop is not null)
-                {
-                    s.Done = loop.Iteration;
-                    var times = loop.Storage.History("time");
-                    s.TrainSeconds += times.Sum(v => v.Value);
-                    // The first two iterations of a segment carry start-up costs (allocation, the loader's first batches).
-                    s.IterationSeconds.AddRange(times.Skip(2).Select(v => v.Value));
-                    double peak = loop.Storage.History("rss_mb").Select(v => v.Value).DefaultIfEmpty(0).Max();
-                    if (peak > 0) s.PeakMegaBytes = Math.Round(Math.Max(s.PeakMegaBytes ?? 0, peak));
-                }
-                ct.ThrowIfCancellationRequested();
-                if (!s.Finished && deadlineStop.IsCancellationRequested)
-                {
-                    timeStopped = true;
-                    s.Finished = true;  // not resumable: the budget is spent
-                }
-                else if (!s.Finished && refit is int fit)
-                {
-                    log(string.Create(CultureInfo.InvariantCulture,
-                        $"Trial {s.Settings.TrialId}: schedule refitted to the time left at iteration {s.Done}: {fit} iterations (was {maxIter})."));
+                    trainer!.Reschedule(BudgetSchedule.SolverOverrides(fit));
                     s.MaxIter = fit;
-                    continue;  // resumes from the checkpoint the stop wrote, with the new schedule
+                    log(string.Create(CultureInfo.InvariantCulture,
+                        $"Trial {s.Settings.TrialId}: schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was})."));
                 }
-                var evalClock = Stopwatch.StartNew();
-                eval = DatasetEvaluation.Evaluate(trainer.Model, records.Records, records.Metadata, cfg);
-                s.EvalSeconds = evalClock.Elapsed.TotalSeconds;
-                if (!s.Finished)
-                {
-                    s.Scores.Add((s.Done, eval.AP50));
-                    s.CheckpointSeconds.Add(s.TrainSeconds);
-                }
+                return;
             }
-            break;
+            if (target is not int k) return;
+            double trained = pauseAfterSeconds is null ? 0 : s.TrainSeconds + t.Storage.History("time").Sum(v => v.Value);
+            if (ReachedCheckpoint(t.Iteration, k, trained, pauseAfterSeconds)) stop.Cancel();
+        }
+
+        using (trainer = new DefaultTrainer(cfg, catalog, new DefaultTrainerOptions
+        {
+            NumThreads = numThreads,
+            Log = OnLog,
+            LogPeriod = Period,
+            LossCurvePeriod = int.MaxValue,
+        }))
+        {
+            trainer.ResumeOrLoad(s.Done > 0);
+            using var segment = new CancellationTokenSource();
+            using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, deadlineStop.Token, segment.Token))
+            {
+                segmentStop = segment;
+                s.Finished = trainer.Train(stop.Token);
+                segmentStop = null;
+            }
+            var loop = trainer.Trainer;
+            if (loop is not null)
+            {
+                s.Done = loop.Iteration;
+                var times = loop.Storage.History("time");
+                s.TrainSeconds += times.Sum(v => v.Value);
+                // The first two iterations of a segment carry start-up costs (allocation, the loader's first batches).
+                s.IterationSeconds.AddRange(times.Skip(2).Select(v => v.Value));
+                double peak = loop.Storage.History("rss_mb").Select(v => v.Value).DefaultIfEmpty(0).Max();
+                if (peak > 0) s.PeakMegaBytes = Math.Round(Math.Max(s.PeakMegaBytes ?? 0, peak));
+            }
+            ct.ThrowIfCancellationRequested();
+            if (!s.Finished && deadlineStop.IsCancellationRequested)
+            {
+                timeStopped = true;
+                s.Finished = true;  // not resumable: the budget is spent
+            }
+            var evalClock = Stopwatch.StartNew();
+            eval = DatasetEvaluation.Evaluate(trainer.Model, records.Records, records.Metadata, trainer.Config);
+            s.EvalSeconds = evalClock.Elapsed.TotalSeconds;
+            if (!s.Finished)
+            {
+                s.Scores.Add((s.Done, eval.AP50));
+                s.CheckpointSeconds.Add(s.TrainSeconds);
+            }
         }
         s.TrainMilliseconds += clock.Elapsed.TotalMilliseconds;
         string checkpoint = KeepOnlyCheckpoint(s.Settings.OutputDirectory, null);

@@ -50,7 +50,7 @@ public sealed partial class DefaultTrainer : IDisposable
 
     public optim.Optimizer Optimizer { get; }
 
-    public LrSchedule Schedule { get; }
+    public LrSchedule Schedule { get; private set; }
 
     public GradientClipper? Clipper { get; }
 
@@ -105,6 +105,27 @@ public sealed partial class DefaultTrainer : IDisposable
             $"Starting training from iteration {StartIteration} to {maxIter - 1} on [{string.Join(", ", cfg.Datasets.Train)}] ({records.Count} images), batch {cfg.Solver.ImsPerBatch}."));
         trainer.Train(StartIteration, maxIter, stop);
         return trainer.Completed;
+    }
+
+    /// <summary>
+    /// Changes the solver schedule (SOLVER.* <paramref name="overrides"/>, e.g. MAX_ITER and STEPS) of this trainer and
+    /// of a <see cref="Train"/> in progress, from its next iteration on; config.yaml is rewritten so that a resume
+    /// continues with the new schedule. The LR schedule is a function of iteration / MAX_ITER, so the past is unchanged.
+    /// </summary>
+    public void Reschedule(IReadOnlyList<string> overrides)
+    {
+        for (int i = 0; i < overrides.Count; i += 2)
+            if (!overrides[i].StartsWith("SOLVER.", StringComparison.Ordinal))
+                throw new ArgumentException($"Only SOLVER.* keys can change during training, not {overrides[i]}.", nameof(overrides));
+        var cfg = Config.Clone();
+        cfg.MergeFromList(overrides);
+        var schedule = LrSchedule.FromConfig(cfg.Solver, Log);
+        Trainer?.Reschedule(cfg.Solver.MaxIter, schedule);
+        Config.MergeFromList(overrides);
+        Schedule = schedule;
+        string yaml = Path.Combine(Config.OutputDir, ConfigFile), tmp = yaml + ".tmp";
+        File.WriteAllText(tmp, Config.Dump());
+        File.Move(tmp, yaml, overwrite: true);
     }
 
     /// <summary>Evaluates the model on every DATASETS.TEST name (detectron2's <c>DefaultTrainer.test</c>); results go to

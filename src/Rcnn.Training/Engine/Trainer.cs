@@ -37,7 +37,7 @@ public sealed class Trainer
 
     public optim.Optimizer Optimizer { get; }
 
-    public LrSchedule Schedule { get; }
+    public LrSchedule Schedule { get; private set; }
 
     public GradientClipper? Clipper { get; }
 
@@ -49,6 +49,17 @@ public sealed class Trainer
     public int StartIteration { get; private set; }
 
     public int MaxIteration { get; private set; }
+
+    /// <summary>Changes the schedule of a run in progress: the loop ends at <paramref name="maxIteration"/> and takes
+    /// each LR from <paramref name="schedule"/> from the next iteration on. Must lie ahead of the current iteration.</summary>
+    public void Reschedule(int maxIteration, LrSchedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (maxIteration <= Iteration + 1)
+            throw new ArgumentOutOfRangeException(nameof(maxIteration), maxIteration, $"must lie ahead of the current iteration {Iteration}");
+        MaxIteration = maxIteration;
+        Schedule = schedule;
+    }
 
     public void Register(params HookBase[] newHooks)
     {
@@ -69,7 +80,7 @@ public sealed class Trainer
         foreach (var h in hooks) h.BeforeTrain();
         try
         {
-            for (Iteration = startIteration; Iteration < maxIteration && !cancel.IsCancellationRequested; Iteration++)
+            for (Iteration = startIteration; Iteration < MaxIteration && !cancel.IsCancellationRequested; Iteration++)
             {
                 Storage.Iteration = Iteration;
                 foreach (var h in hooks) h.BeforeStep();

@@ -93,6 +93,45 @@ public class DefaultTrainerTests
     }
 
     [TestMethod]
+    public void RescheduleChangesTheScheduleOfARunInProgress()
+    {
+        string dir = Directory.CreateTempSubdirectory("default-trainer").FullName;
+        try
+        {
+            DefaultTrainer? running = null;
+            using var trainer = running = new DefaultTrainer(TinyConfig(dir), Catalog(), new DefaultTrainerOptions
+            {
+                LogPeriod = 1,
+                // While iteration 2 is logged: 6 iterations with the step at 4 become 8 with the step at 6.
+                Log = line => { if (line.Contains("iter: 2 ")) running!.Reschedule(["SOLVER.MAX_ITER", "8", "SOLVER.STEPS", "(6,)"]); },
+            });
+            Assert.ThrowsExactly<ArgumentException>(() => trainer.Reschedule(["MODEL.ROI_HEADS.NUM_CLASSES", "4"]));
+            trainer.ResumeOrLoad(resume: false);
+            Assert.IsTrue(trainer.Train());
+            Assert.AreEqual(8, trainer.Trainer!.MaxIteration);
+            Assert.AreEqual(7, Checkpointer.IterationOf(Path.Combine(dir, "model_final.ckpt")));
+            // LR by hand: iterations 0-2 as before (warm-up over 2 of 6), then the new schedule: warm-up 2 of 8 is over,
+            // x0.1 from iteration 6 (the old schedule had it from 4).
+            double[] lr = [2e-5, 0.01001, 0.02, 0.02, 0.02, 0.02, 0.002, 0.002];
+            var history = trainer.Trainer.Storage.History("lr").ToList();
+            CollectionAssert.AreEqual(Enumerable.Range(0, 8).ToArray(), history.Select(h => h.Iteration).ToArray());
+            for (int i = 0; i < 8; i++) Assert.AreEqual(lr[i], history[i].Value, 1e-9, $"lr at iteration {i}");
+            // A resume reads config.yaml: it holds the new schedule.
+            var saved = RcnnConfig.FromFile(Path.Combine(dir, DefaultTrainer.ConfigFile));
+            Assert.AreEqual(8, saved.Solver.MaxIter);
+            CollectionAssert.AreEqual(new[] { 6 }, saved.Solver.Steps.ToArray());
+            Assert.AreEqual(3, saved.Model.RoiHeads.NumClasses, "the non-solver keys are kept");
+            // The end must lie ahead of the iteration done; a refused change leaves the config as it was.
+            Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Reschedule(["SOLVER.MAX_ITER", "7"]));
+            Assert.AreEqual(8, trainer.Config.Solver.MaxIter);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [TestMethod]
     public void ClassCountMismatchIsAConfigError()
     {
         string dir = Directory.CreateTempSubdirectory("default-trainer").FullName;

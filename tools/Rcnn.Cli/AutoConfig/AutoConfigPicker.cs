@@ -1,4 +1,5 @@
 using System.Globalization;
+using Rcnn.Training.Solver;
 
 namespace Rcnn.Cli.AutoConfig;
 
@@ -87,13 +88,10 @@ public static class AutoConfigPicker
     public static IReadOnlyList<string> ScheduleOverrides(int maxIter)
     {
         var inv = CultureInfo.InvariantCulture;
-        int step = Math.Max(1, (int)(maxIter * 0.8));
-        int warmup = Math.Min(Math.Clamp(maxIter / 6, 10, 200), Math.Max(1, step - 1));
         return
         [
-            "SOLVER.MAX_ITER", maxIter.ToString(inv),
-            "SOLVER.STEPS", $"({step.ToString(inv)},)",
-            "SOLVER.WARMUP_ITERS", warmup.ToString(inv),
+            .. BudgetSchedule.SolverOverrides(maxIter),
+            "SOLVER.WARMUP_ITERS", BudgetSchedule.WarmupIters(maxIter).ToString(inv),
             "SOLVER.CHECKPOINT_PERIOD", Math.Max(1, maxIter / 5).ToString(inv),
         ];
     }

@@ -9,6 +9,7 @@ using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Engine;
 using Rcnn.Training.Evaluation;
+using Rcnn.Training.Solver;
 using Spectre.Console;
 
 namespace Rcnn.Cli.Commands;
@@ -51,14 +52,23 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
         double trainSeconds = AutoConfigPicker.TrainingSeconds(o.Budget) - clock.Elapsed.TotalSeconds;
         budgetStop.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, trainSeconds)));
 
-        using var trainer = new DefaultTrainer(cfg, data.Catalog, new DefaultTrainerOptions
+        var trainDeadline = DateTime.UtcNow.AddSeconds(Math.Max(1, trainSeconds));
+        DefaultTrainer? current = null;
+        int start = 0;
+        // Only a schedule fitted here is refitted: one from --config or SOLVER.MAX_ITER is the user's to keep.
+        bool refitChecked = !scheduleFitted;
+        using var trainer = current = new DefaultTrainer(cfg, data.Catalog, new DefaultTrainerOptions
         {
             NumThreads = o.NumThreads,
-            Log = line => progress?.Log(line),
+            Log = line =>
+            {
+                progress?.Log(line);
+                if (!refitChecked && current is not null) refitChecked = RefitToDeadline(current, start, trainDeadline);
+            },
             LogPeriod = Math.Clamp(cfg.Solver.MaxIter / 50, 1, 20),
         });
         var trainClock = Stopwatch.StartNew();
-        int start = trainer.ResumeOrLoad(o.Resume);
+        start = trainer.ResumeOrLoad(o.Resume);
         bool completed = RunWithProgress(trainer, start, stop.Token);
         trainClock.Stop();
         int done = trainer.Trainer?.Iteration ?? start;
@@ -87,6 +97,29 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
     }
 
     private TrainProgress? progress;
+
+    /// <summary>Whether the schedule was fitted to the budget here (not given by --config, SOLVER.MAX_ITER or a resume).</summary>
+    private bool scheduleFitted;
+
+    /// <summary>
+    /// Halfway through a schedule fitted to the budget, checks it against the iteration time measured since (the speed
+    /// probe runs a few iterations, often on a cold machine, and a shared host's speed drifts) and switches to
+    /// <see cref="BudgetSchedule.Refit"/>'s schedule when it is more than 5% off. Returns true once checked.
+    /// </summary>
+    private bool RefitToDeadline(DefaultTrainer trainer, int start, DateTime deadline)
+    {
+        var t = trainer.Trainer;
+        if (t is null || t.Iteration + 1 < start + (t.MaxIteration - start) / 2) return false;
+        var recent = t.Storage.History("time").Skip(2).Select(v => v.Value).ToList();
+        if (recent.Count < 10) return false;
+        int was = t.MaxIteration;
+        if (BudgetSchedule.Refit(t.Iteration + 1, was, recent, 0, deadline - DateTime.UtcNow) is not int fit) return true;
+        trainer.Reschedule(BudgetSchedule.SolverOverrides(fit));
+        progress?.Rescheduled(fit);
+        ctx.Line(string.Create(CultureInfo.InvariantCulture,
+            $"Schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was}; {recent.Order().ElementAt(recent.Count / 2):F2} s/it measured)."));
+        return true;
+    }
 
     private bool RunWithProgress(DefaultTrainer trainer, int start, CancellationToken stop)
     {
@@ -132,6 +165,7 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
             double itPerSec = ThroughputProbe.Measure(cfg, data.Catalog, Path.Combine(output, ".probe"), o.NumThreads);
             AutoConfigPicker.PickIterations(choice, o.Budget - clock.Elapsed, itPerSec);
             cfg.MergeFromList(AutoConfigPicker.ScheduleOverrides(choice.MaxIter!.Value));
+            scheduleFitted = !o.Overrides.Where((_, i) => i % 2 == 0).Contains("SOLVER.STEPS");
             cfg.MergeFromList(o.Overrides);
         }
         if (choice is not null)

@@ -31,6 +31,12 @@ public sealed class TrainProgress(CliContext ctx, DefaultTrainer trainer)
         return result;
     }
 
+    /// <summary>The schedule now ends at <paramref name="maxIter"/>.</summary>
+    public void Rescheduled(int maxIter)
+    {
+        if (task is not null) task.MaxValue = maxIter;
+    }
+
     public void Log(string line)
     {
         if (task is null)

@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace Rcnn.Training.Solver;
+
+/// <summary>
+/// The schedule of a run that must end by a deadline (<c>rcnn train --time-budget</c>, experiment trials): one LR step at
+/// 80% and a warm-up of a sixth (10..200 iterations), a length fitted to the time left at the measured iteration time,
+/// and a refit halfway when the machine turned out faster or slower than measured.
+/// </summary>
+public static class BudgetSchedule
+{
+    /// <summary>Seconds kept aside, in a fitted schedule, for building the model and resuming.</summary>
+    public const double StartupSeconds = 10;
+
+    /// <summary>A fitted schedule is at least this many iterations longer than what is done (one progress period).</summary>
+    public const int MinMore = 5;
+
+    /// <summary>The iteration of the schedule's LR step: 80% of <paramref name="maxIter"/>.</summary>
+    public static int LrStep(int maxIter) => Math.Max(1, (int)(maxIter * 0.8));
+
+    /// <summary>SOLVER.MAX_ITER and SOLVER.STEPS of a schedule of <paramref name="maxIter"/> iterations.</summary>
+    public static string[] SolverOverrides(int maxIter) =>
+        ["SOLVER.MAX_ITER", maxIter.ToString(CultureInfo.InvariantCulture), "SOLVER.STEPS", $"({LrStep(maxIter).ToString(CultureInfo.InvariantCulture)},)"];
+
+    /// <summary>Warm-up iterations: a sixth of the run, 10..200, and before the LR step.</summary>
+    public static int WarmupIters(int maxIter) => Math.Min(Math.Clamp(maxIter / 6, 10, 200), Math.Max(1, LrStep(maxIter) - 1));
+
+    /// <summary>
+    /// The schedule length that ends at the deadline <paramref name="left"/> away: the iterations done plus what the
+    /// time left (less <paramref name="reserveSeconds"/> for evaluation, <see cref="StartupSeconds"/> and 3%) fits at
+    /// the median of <paramref name="iterationSeconds"/>; at least <see cref="MinMore"/> more.
+    /// </summary>
+    public static int FitToDeadline(int done, IReadOnlyList<double> iterationSeconds, double reserveSeconds, TimeSpan left)
+    {
+        if (iterationSeconds.Count == 0) throw new ArgumentException("No iteration times measured.", nameof(iterationSeconds));
+        double perIteration = iterationSeconds.Order().ElementAt(iterationSeconds.Count / 2);
+        double seconds = (left.TotalSeconds - reserveSeconds - StartupSeconds) * 0.97;
+        int more = perIteration > 0 ? (int)Math.Floor(seconds / perIteration) : 0;
+        return done + Math.Max(MinMore, more);
+    }
+
+    /// <summary>
+    /// The schedule a run fitted to a deadline switches to halfway, when the iteration time measured since the fit
+    /// (<paramref name="recentSeconds"/>) says it is off by more than 5%: null when it is not, or when the new
+    /// schedule's LR step would not lie ahead of <paramref name="done"/> (the step must still happen).
+    /// </summary>
+    public static int? Refit(int done, int maxIter, IReadOnlyList<double> recentSeconds, double reserveSeconds, TimeSpan left)
+    {
+        int fit = FitToDeadline(done, recentSeconds, reserveSeconds, left);
+        if (Math.Abs(fit - maxIter) <= 0.05 * maxIter) return null;
+        return LrStep(fit) > done + MinMore ? fit : null;
+    }
+}

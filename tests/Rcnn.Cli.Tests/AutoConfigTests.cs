@@ -63,6 +63,7 @@ public sealed class AutoConfigTests
         // max 30 objects -> 1.5*30 = 45 < 100 -> 100 detections. This is the quick-start BCCD config's size (256/427).
         var c = AutoConfigPicker.PickShape(Bccd, TimeSpan.FromMinutes(20));
         Assert.AreEqual(18, c.BackboneDepth);
+        Assert.AreEqual(128, c.FpnChannels);  // under 1 h
         Assert.AreEqual(256, c.ShortSide);
         Assert.AreEqual(427, c.MaxSize);
         CollectionAssert.AreEqual(new double[] { 16, 32, 64, 128, 256 }, c.AnchorSizes.ToArray());
@@ -80,6 +81,7 @@ public sealed class AutoConfigTests
         Assert.AreEqual(256, cfg.Input.MinSizeTest);
         Assert.AreEqual(427, cfg.Input.MaxSizeTrain);
         Assert.AreEqual(18, cfg.Model.ResNets.Depth);
+        Assert.AreEqual(128, cfg.Model.Fpn.OutChannels);
         CollectionAssert.AreEqual(new double[] { 32 }, cfg.Model.AnchorGenerator.Sizes[1]);
         Assert.AreEqual(3, cfg.Model.RoiHeads.NumClasses);
     }
@@ -98,6 +100,7 @@ public sealed class AutoConfigTests
         Assert.AreEqual(135, c.DetectionsPerImage);
         var longer = AutoConfigPicker.PickShape(s, TimeSpan.FromHours(2));
         Assert.AreEqual(800, longer.ShortSide);
+        Assert.AreEqual(256, longer.FpnChannels);  // detectron2's width from 1 h
         Assert.AreEqual(18, longer.BackboneDepth);
         Assert.AreEqual(34, AutoConfigPicker.PickShape(s with { ImageCount = 1000 }, TimeSpan.FromHours(2)).BackboneDepth);
         // Short budgets cap at 320 even when the objects would like more; small images are not upscaled past their size.

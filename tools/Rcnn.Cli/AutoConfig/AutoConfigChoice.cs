@@ -7,6 +7,7 @@ namespace Rcnn.Cli.AutoConfig;
 public sealed class AutoConfigChoice
 {
     public int BackboneDepth { get; init; } = 18;
+    public int FpnChannels { get; init; } = 256;
     public int ShortSide { get; init; }
     public int MaxSize { get; init; }
     public IReadOnlyList<double> AnchorSizes { get; init; } = [];
@@ -27,6 +28,7 @@ public sealed class AutoConfigChoice
         {
             "MODEL.RESNETS.DEPTH", BackboneDepth.ToString(inv),
             "MODEL.RESNETS.RES2_OUT_CHANNELS", BackboneDepth >= 50 ? "256" : "64",
+            "MODEL.FPN.OUT_CHANNELS", FpnChannels.ToString(inv),
             "MODEL.ROI_HEADS.NUM_CLASSES", NumClasses.ToString(inv),
             "MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE", RoiBatchSizePerImage.ToString(inv),
             "MODEL.ANCHOR_GENERATOR.SIZES", "[" + string.Join(", ", AnchorSizes.Select(s => $"[{s.ToString(inv)}]")) + "]",

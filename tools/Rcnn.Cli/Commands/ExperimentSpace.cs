@@ -9,7 +9,7 @@ namespace Rcnn.Cli.Commands;
 /// image size one step (64 px) either side; anchor sets at half, the same and twice the picked sizes, kept only where
 /// they still cover the objects (smallest anchor not above the 5th-percentile object at the largest size searched,
 /// largest not below the 95th percentile at the smallest); LR 0.01..0.04 (and the base config's); ROI batch 64/128/256;
-/// FPN width the base config's or half of it; the plan's iterations; R-34 as well from 2 h. Trial 0 is the pick.
+/// FPN width the pick's or half of it; the plan's iterations; R-34 as well from 2 h. Trial 0 is the pick.
 /// </summary>
 public static class ExperimentSpace
 {
@@ -22,7 +22,7 @@ public static class ExperimentSpace
             // An RPN whose anchors all miss the small (or large) objects cannot match them at IoU 0.7.
             .Where(a => a.SequenceEqual(choice.AnchorSizes) || (a[0] <= smallest && a[^1] >= largest))
             .Select(a => (IReadOnlyList<double>)a).ToArray();
-        int fpn = cfg.Model.Fpn.OutChannels;
+        int fpn = choice.FpnChannels;
         return new DetectionSearchSpace
         {
             BackboneDepths = plan.Depths,

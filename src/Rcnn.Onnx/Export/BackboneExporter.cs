@@ -29,7 +29,7 @@ internal static class BackboneExporter
     private static Dictionary<string, string> EmitFpn(OnnxGraphBuilder g, Fpn fpn, string path, string x)
     {
         var bottom = Emit(g, fpn.BottomUp, ExportPath.Join(path, "bottom_up"), x);
-        var lateralPaths = fpn.named_children().ToDictionary<(string name, nn.Module module), object, string>(c => c.module, c => ExportPath.Join(path, c.name), ReferenceEqualityComparer.Instance);
+        var lateralPaths = fpn.named_children().ToDictionary(c => (object)c.module, c => ExportPath.Join(path, c.name), ReferenceEqualityComparer.Instance);
         string Conv(nn.Module conv, string input) => ModuleExporter.Emit(g, conv, lateralPaths[conv], input);
 
         int n = fpn.InFeatures.Count;

@@ -10,6 +10,7 @@ internal static class NmsKernel
     /// Runs NMS over the boxes named by <paramref name="subset"/> (indices into the (N,4) row-major
     /// <paramref name="boxes"/>, ascending) and returns the kept ones, by decreasing score.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int[] Run(float[] boxes, float[] scores, int[] subset, double iouThreshold)
     {
         int n = subset.Length;
@@ -42,6 +43,7 @@ internal static class NmsKernel
     /// evaluated too (removal is sticky, so the result is the same) to keep the loop branch-free and vectorised;
     /// the vector and scalar paths use the same float operations in the same order as torchvision's kernel.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Suppress(int i, float[] x1, float[] y1, float[] x2, float[] y2, float[] area, int[] removed, float threshold)
     {
         int n = x1.Length;
@@ -92,6 +94,7 @@ internal static class NmsKernel
     /// <paramref name="indices"/> (ascending) sorted by decreasing score, ties keeping index order, NaN first, as
     /// torch's stable descending sort. One 64-bit key per element: the order-preserving bits of the score, then its position.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int[] OrderByScore(float[] scores, int[] indices)
     {
         int n = indices.Length;

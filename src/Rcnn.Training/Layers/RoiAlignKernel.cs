@@ -20,7 +20,7 @@ internal static unsafe class RoiAlignKernel
     {
         long plane = (long)g.Height * g.Width;
         int pooledH = g.PooledHeight, pooledW = g.PooledWidth, width = g.Width;
-        Run(channels, c =>
+        Run(channels, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int c) =>
         {
             for (int k = 0; k < plans.Length; k++)
             {
@@ -81,7 +81,7 @@ internal static unsafe class RoiAlignKernel
     {
         long plane = (long)g.Height * g.Width;
         int pooledH = g.PooledHeight, pooledW = g.PooledWidth, width = g.Width;
-        Run(channels, c =>
+        Run(channels, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int c) =>
         {
             for (int n = 0; n < batch; n++)
                 new Span<float>(gradInput + ((long)n * channels + c) * plane, checked((int)plane)).Clear();

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Rcnn.Training.Layers;
 
 /// <summary>
@@ -29,6 +31,7 @@ internal sealed class RoiAlignPlan
     public required float[] WindowWeights { get; init; }
 
     /// <summary>Builds the plan of one ROI (batch_index, x0, y0, x1, y1), float arithmetic ordered as torchvision's CPU kernel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RoiAlignPlan Create(ReadOnlySpan<float> roi, in RoiAlignGeometry g)
     {
         float scale = (float)g.SpatialScale;
@@ -58,6 +61,7 @@ internal sealed class RoiAlignPlan
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int[] Width, int[] Start, float[] Weights) Windows(int[] colStart, int[] cols, float[] colWeights, int width)
     {
         int pooled = colStart.Length - 1;
@@ -80,6 +84,7 @@ internal sealed class RoiAlignPlan
     }
 
     /// <summary>Sample taps along one axis for every output bin, duplicates merged and zero weights dropped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int[] Start, int[] Index, float[] Weight) Axis(float start, float bin, int grid, int pooled, int size, float factor)
     {
         var starts = new int[pooled + 1];

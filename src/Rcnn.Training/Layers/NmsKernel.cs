@@ -3,7 +3,10 @@ using System.Runtime.CompilerServices;
 
 namespace Rcnn.Training.Layers;
 
-/// <summary>The greedy suppression loop behind <see cref="Nms"/>, on managed float32 arrays.</summary>
+/// <summary>
+/// The greedy suppression loop behind <see cref="Nms"/>, on managed float32 arrays. Its methods are jitted fully
+/// optimised at once: as tier-0 code they slowed the first dozen training iterations (the ones the speed probe times).
+/// </summary>
 internal static class NmsKernel
 {
     /// <summary>

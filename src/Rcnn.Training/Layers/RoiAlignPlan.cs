@@ -7,6 +7,7 @@ namespace Rcnn.Training.Layers;
 /// torchvision's rule - a sample is dropped when y &lt; -1, y &gt; H, x &lt; -1 or x &gt; W, otherwise clamped and
 /// bilinearly interpolated - treats y and x independently, so a bin's weights are the outer product of a row list
 /// (rows of the map with summed y-weights) and a column list. The 1/count average is folded into the row weights.
+/// Plans are built for every ROI of every iteration, so their builders are jitted fully optimised at once.
 /// </summary>
 internal sealed class RoiAlignPlan
 {

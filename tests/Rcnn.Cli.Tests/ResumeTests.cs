@@ -42,7 +42,7 @@ public sealed class ResumeTests
         Assert.AreEqual(9, Checkpointer.IterationOf(Path.Combine(output, "model_final.ckpt")));
         StringAssert.Contains(second.Out, "Test AP50:");
         foreach (var f in new[] { "config.yaml", "classes.json", "metrics.json", "loss_curve.png", "auto_config.json",
-                     Path.Combine("inference", "eval_metrics.json"), Path.Combine("inference", "pr_RBC.png") })
+                     Path.Combine("inference", "eval_metrics.json"), Path.Combine("inference", "pr_RBC.png"), Path.Combine("inference", "false_positives.json") })
             Assert.IsTrue(File.Exists(Path.Combine(output, f)), f);
         Assert.AreEqual(1, Directory.GetFiles(Path.Combine(output, "predictions"), "*.jpg").Length);
         Assert.IsFalse(Directory.Exists(Path.Combine(output, ".probe")));

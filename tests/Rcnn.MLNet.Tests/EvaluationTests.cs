@@ -56,6 +56,12 @@ public sealed class EvaluationTests
         Assert.AreEqual(a5095, m.PerClassAP["a"], 1e-9);
         Assert.AreEqual(a50, m.PerClassAP50["a"], 1e-9);
         Assert.AreEqual(1, m.PerClassAP["b"], 1e-9);
+        // At IoU 0.50 the only false positive is row 1's box with no overlap: background.
+        var fp = m.FalsePositives.Single();
+        Assert.AreEqual(1, fp.Detection.ImageId);
+        Assert.AreEqual(0.8, fp.Detection.Score, 1e-6);
+        Assert.AreEqual(DetectionErrorKind.Background, fp.Kind);
+        Assert.AreEqual("a", m.Coco.Categories.Single(c => c.Id == fp.Detection.CategoryId).Name);
 
         // The same truth as MapValueToKey keys (class names from the key values).
         var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(text).Transform(text);

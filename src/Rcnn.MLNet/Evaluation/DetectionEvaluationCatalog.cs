@@ -73,8 +73,10 @@ public static class DetectionEvaluationCatalog
         var cocoImages = truth.Select((t, i) => new CocoImage(i,
             t.Labels.Select((l, j) => new CocoGroundTruthObject(Box(t.Boxes, j), id[l])).ToList())).ToList();
         var detections = predictions.SelectMany((p, i) =>
-            p.Labels.Select((l, j) => new CocoDetection(i, id[l], Box(p.Boxes, j), p.Scores[j])));
-        return new DetectionMetrics(CocoEvaluator.Evaluate(new CocoGroundTruth(categories, cocoImages), detections));
+            p.Labels.Select((l, j) => new CocoDetection(i, id[l], Box(p.Boxes, j), p.Scores[j]))).ToList();
+        var groundTruth = new CocoGroundTruth(categories, cocoImages);
+        return new DetectionMetrics(CocoEvaluator.Evaluate(groundTruth, detections),
+            CocoFalsePositives.Find(groundTruth, detections, DatasetEvaluation.FalsePositiveIou));
     }
 
     private static CocoBox Box(float[] xyxy, int j) => CocoBox.FromXyxy(xyxy[4 * j], xyxy[4 * j + 1], xyxy[4 * j + 2], xyxy[4 * j + 3]);

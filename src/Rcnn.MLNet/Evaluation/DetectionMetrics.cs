@@ -9,9 +9,10 @@ namespace Rcnn.MLNet.Evaluation;
 /// </summary>
 public sealed class DetectionMetrics
 {
-    internal DetectionMetrics(CocoEvalResult coco)
+    internal DetectionMetrics(CocoEvalResult coco, IReadOnlyList<CocoFalsePositive> falsePositives)
     {
         Coco = coco;
+        FalsePositives = falsePositives;
         int t50 = coco.IouIndex(0.5);
         var ap50 = new Dictionary<string, double>();
         for (int k = 0; k < coco.Categories.Count; k++)
@@ -38,6 +39,14 @@ public sealed class DetectionMetrics
 
     /// <summary>Per class: AP at IoU 0.50.</summary>
     public IReadOnlyDictionary<string, double> PerClassAP50 { get; }
+
+    /// <summary>
+    /// The detections that matched no object of their class at IoU 0.50 (what AP50 counts against the model), highest
+    /// score first, each with its <see cref="DetectionErrorKind"/>. <c>Detection.ImageId</c> is the row's position and
+    /// <c>Detection.CategoryId</c> the <c>Id</c> of one of <see cref="CocoEvalResult.Categories"/> in <see cref="Coco"/>. Many confident
+    /// <see cref="DetectionErrorKind.Background"/> ones on real objects mean the ground truth misses labels.
+    /// </summary>
+    public IReadOnlyList<CocoFalsePositive> FalsePositives { get; }
 
     /// <summary>The full evaluation (12 summary numbers, precision/recall arrays).</summary>
     public CocoEvalResult Coco { get; }

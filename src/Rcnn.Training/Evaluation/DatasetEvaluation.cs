@@ -19,6 +19,10 @@ public static class DatasetEvaluation
 {
     public const string ResultsFile = "coco_instances_results.json";
     public const string MetricsFile = "eval_metrics.json";
+    public const string FalsePositivesFile = "false_positives.json";
+
+    /// <summary>The IoU and score at which false positives are counted and drawn (AP50's match, a confident detection).</summary>
+    public const double FalsePositiveIou = 0.5, FalsePositiveMinScore = 0.5;
 
     /// <summary>Evaluates <paramref name="model"/> on the registered dataset <paramref name="datasetName"/>.</summary>
     public static CocoEvalResult Evaluate(GeneralizedRcnn model, DatasetCatalog catalog, string datasetName, RcnnConfig cfg,
@@ -71,7 +75,7 @@ public static class DatasetEvaluation
         }
         print?.Invoke(string.Create(CultureInfo.InvariantCulture,
             $"Inference on '{metadata.Name}': {records.Count} images in {clock.Elapsed.TotalSeconds:F1} s ({clock.Elapsed.TotalSeconds / records.Count:F3} s/image), {detections.Count} detections."));
-        return Score(records, metadata, detections, outputDir, print);
+        return Score(records, metadata, detections, outputDir, print, drawFalsePositives: true);
     }
 
     /// <summary>Scores per-image predictions (pred_boxes in original pixels, scores, pred_classes), in record order.</summary>
@@ -86,7 +90,7 @@ public static class DatasetEvaluation
         var ids = ImageIds(records);
         var toCategory = ContiguousToCategoryId(metadata);
         var detections = predictions.SelectMany((p, i) => InstancesToCoco.Convert(ids[i], p, toCategory)).ToList();
-        return Score(records, metadata, detections, outputDir, print);
+        return Score(records, metadata, detections, outputDir, print, drawFalsePositives: false);
     }
 
     /// <summary>The records as COCO ground truth, with the image ids <see cref="ImageIds"/> gives.</summary>
@@ -129,19 +133,46 @@ public static class DatasetEvaluation
         a.CategoryId >= 0 && a.CategoryId < toCategory.Length ? toCategory[a.CategoryId]
             : throw new ArgumentException($"Image '{r.FileName}' has an object of class {a.CategoryId}, outside the {toCategory.Length} classes.");
 
+    /// <summary>
+    /// Writes the results, metrics, PR curves and false positives (JSON; with <paramref name="drawFalsePositives"/>, when
+    /// the images were just read for inference, also the gallery) to <paramref name="outputDir"/>, and prints the summary.
+    /// </summary>
     private static CocoEvalResult Score(IReadOnlyList<DatasetRecord> records, DatasetMetadata metadata, List<CocoDetection> detections,
-        string? outputDir, Action<string>? print)
+        string? outputDir, Action<string>? print, bool drawFalsePositives)
     {
-        var result = CocoEvaluator.Evaluate(GroundTruth(records, metadata), detections);
+        var groundTruth = GroundTruth(records, metadata);
+        var result = CocoEvaluator.Evaluate(groundTruth, detections);
+        var falsePositives = CocoFalsePositives.Find(groundTruth, detections, FalsePositiveIou);
+        string gallery = "";
         if (outputDir is not null)
         {
             Directory.CreateDirectory(outputDir);
             CocoResultsJson.Write(Path.Combine(outputDir, ResultsFile), detections);
             File.WriteAllText(Path.Combine(outputDir, MetricsFile), EvaluationMetricsJson.Write(metadata.Name, result));
             PrCurvePlot.SavePerCategory(result, outputDir);
+            File.WriteAllText(Path.Combine(outputDir, FalsePositivesFile), FalsePositivesJson.Write(falsePositives, groundTruth, records, FalsePositiveIou));
+            if (drawFalsePositives)
+            {
+                var byId = ImageIds(records).Zip(records).ToDictionary(x => x.First, x => x.Second);
+                var names = groundTruth.Categories.ToDictionary(c => c.Id, c => c.Name);
+                int drawn = FalsePositiveGallery.Save(Path.Combine(outputDir, FalsePositiveGallery.FileName), falsePositives,
+                    id => ImageReader.Read(byId[id], "RGB"), id => byId[id].FileName, c => names[c]);
+                if (drawn > 0) gallery = $"; the {drawn} highest-scoring are drawn in {FalsePositiveGallery.FileName}";
+            }
         }
-        print?.Invoke($"Evaluation results for bbox on '{metadata.Name}':{Environment.NewLine}{result.FormatSummary()}{PerClassTable(result)}");
+        print?.Invoke($"Evaluation results for bbox on '{metadata.Name}':{Environment.NewLine}{result.FormatSummary()}{PerClassTable(result)}"
+            + FalsePositiveSummary(falsePositives) + gallery);
         return result;
+    }
+
+    /// <summary>One line: the confident false positives at <see cref="FalsePositiveIou"/> by kind.</summary>
+    public static string FalsePositiveSummary(IReadOnlyList<CocoFalsePositive> falsePositives)
+    {
+        var confident = falsePositives.Where(f => f.Detection.Score >= FalsePositiveMinScore).ToList();
+        var counts = CocoFalsePositives.CountByKind(confident);
+        string kinds = string.Join(", ", counts.Select(kv => $"{kv.Key.ToString().ToLowerInvariant()} {kv.Value}"));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"False positives at IoU {FalsePositiveIou:0.00} with score >= {FalsePositiveMinScore:0.0}: {confident.Count} ({kinds})");
     }
 
     /// <summary>detectron2's per-category AP table, in percent ("nan" for a class without ground truth).</summary>

@@ -83,6 +83,44 @@ public class DatasetEvaluationTests
     }
 
     [TestMethod]
+    public void WritesTheFalsePositivesWithTheirKindsAndSaysHowManyAreConfident()
+    {
+        // Image 1: the b object found (0.9) and a b box on empty ground (0.8, background); image 2: a b box that
+        // overlaps image 2's a object by 1/3 (0.4, "both": another class's object, badly placed).
+        DatasetRecord[] records =
+        [
+            new("1.jpg", 80, 100, "1", [new(50, 20, 90, 70, 1)]),
+            new("2.jpg", 80, 100, "2", [new(10, 10, 30, 30, 0)]),
+        ];
+        var preds = new[] { Predict(80, 100, (50, 20, 90, 70, 1, 0.9f), (0, 0, 5, 5, 1, 0.8f)), Predict(80, 100, (20, 10, 40, 30, 1, 0.4f)) };
+        string dir = Directory.CreateTempSubdirectory("dataset-eval-fp").FullName;
+        try
+        {
+            var lines = new List<string>();
+            DatasetEvaluation.EvaluatePredictions(records, Voc, preds, dir, lines.Add);
+            var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, DatasetEvaluation.FalsePositivesFile))).RootElement;
+            Assert.AreEqual(1, doc.GetProperty("count").GetProperty("background").GetInt32());
+            Assert.AreEqual(1, doc.GetProperty("count").GetProperty("both").GetInt32());
+            Assert.AreEqual(1, doc.GetProperty("count_score_0.5").GetProperty("background").GetInt32());
+            Assert.AreEqual(0, doc.GetProperty("count_score_0.5").GetProperty("both").GetInt32());
+            var first = doc.GetProperty("highest")[0];
+            Assert.AreEqual("1.jpg", first.GetProperty("file").GetString());
+            Assert.AreEqual("b", first.GetProperty("class").GetString());
+            CollectionAssert.AreEqual(new[] { 0.0, 0.0, 5.0, 5.0 }, first.GetProperty("box").EnumerateArray().Select(e => e.GetDouble()).ToArray());
+            var second = doc.GetProperty("highest")[1];
+            Assert.AreEqual("a", second.GetProperty("other_class").GetString());
+            Assert.AreEqual(1.0 / 3, second.GetProperty("iou_other_class").GetDouble(), 1e-3);
+            // Predictions come without their images, so no gallery is drawn.
+            Assert.IsFalse(File.Exists(Path.Combine(dir, Rcnn.Training.Visualization.FalsePositiveGallery.FileName)));
+            StringAssert.Contains(lines.Single(), "False positives at IoU 0.50 with score >= 0.5: 1 (duplicate 0, confusion 0, localization 0, both 0, background 1)");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [TestMethod]
     public void WritesResultsMetricsAndPrCurvesWithDatasetIds()
     {
         // A COCO-style dataset whose category ids are 7 and 9 and image ids numeric: results keep those ids.

@@ -93,7 +93,7 @@ internal static class ConfigValues
         return Equals(a, b);
     }
 
-    private static Type? ListElement(Type t) =>
+    public static Type? ListElement(Type t) =>
         t.IsGenericType && t.GetGenericTypeDefinition() == typeof(List<>) ? t.GetGenericArguments()[0] : null;
 
     private static IEnumerable<object?> Scalars(object? v)

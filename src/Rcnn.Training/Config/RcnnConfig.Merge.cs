@@ -1,3 +1,5 @@
+using System.Collections;
+
 namespace Rcnn.Training.Config;
 
 public sealed partial class RcnnConfig
@@ -100,8 +102,12 @@ public sealed partial class RcnnConfig
             string given = value is string && parseError != null
                 ? $"{PyLiteral.Repr(value)}, which is not a valid literal ({parseError})"
                 : $"{PyLiteral.Repr(value)}";
+            // yacs refuses a scalar for a tuple key too; say how the one-element list is written.
+            string hint = ConfigValues.ListElement(key.ValueType) is { } element && value is not IList && ConfigValues.TryConvert(value, element, out _)
+                ? $" (a one-element list is written ({PyLiteral.Repr(value)},) or [{PyLiteral.Repr(value)}])"
+                : "";
             throw new ConfigException(
-                $"Config key '{key.FullKey}' in {where}: expected {ConfigValues.TypeName(key.ValueType)}, got {given}.",
+                $"Config key '{key.FullKey}' in {where}: expected {ConfigValues.TypeName(key.ValueType)}, got {given}{hint}.",
                 key.FullKey, source);
         }
         if (ConfigValues.Violation(key, typed) is { } violation)

@@ -63,7 +63,7 @@ public class ConfigErrorTests
     {
         // yacs refuses an int where a tuple is the default; so do we.
         var e = LoadError("INPUT:\n  MIN_SIZE_TRAIN: 800\n", out _);
-        StringAssert.Contains(e.Message, "expected list of int, got 800");
+        StringAssert.Contains(e.Message, "expected list of int, got 800 (a one-element list is written (800,) or [800]).");
     }
 
     [TestMethod]

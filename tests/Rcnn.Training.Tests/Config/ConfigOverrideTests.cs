@@ -81,6 +81,17 @@ public class ConfigOverrideTests
     }
 
     [TestMethod]
+    public void ScalarOverrideForAListKeySaysHowToWriteTheList()
+    {
+        var e = Assert.ThrowsExactly<ConfigException>(() => new RcnnConfig().MergeFromList(["INPUT.MIN_SIZE_TRAIN", "320"]));
+        StringAssert.Contains(e.Message, "'INPUT.MIN_SIZE_TRAIN'");
+        StringAssert.Contains(e.Message, "got 320 (a one-element list is written (320,) or [320])");
+        var cfg = new RcnnConfig();
+        cfg.MergeFromList(["INPUT.MIN_SIZE_TRAIN", "(320,)"]);
+        CollectionAssert.AreEqual(new[] { 320 }, cfg.Input.MinSizeTrain.ToArray());
+    }
+
+    [TestMethod]
     public void MalformedLiteralForAListKeyExplainsTheParseError()
     {
         var e = Assert.ThrowsExactly<ConfigException>(() => new RcnnConfig().MergeFromList(["SOLVER.STEPS", "(100, 200"]));

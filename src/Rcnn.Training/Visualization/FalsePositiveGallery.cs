@@ -44,7 +44,7 @@ public static class FalsePositiveGallery
             {
                 var fp = shown[i];
                 var d = fp.Detection;
-                if (!cache.TryGetValue(d.ImageId, out var source)) cache[d.ImageId] = source = ToBitmap(readImage(d.ImageId));
+                if (!cache.TryGetValue(d.ImageId, out var source)) cache[d.ImageId] = source = SkiaBitmaps.FromImage(readImage(d.ImageId));
                 // A square twice the box's longer side (at least 64 px), so the neighbours show whether it is an object.
                 var b = d.Box;
                 double side = Math.Max(64, 2 * Math.Max(b.Width, b.Height));
@@ -88,20 +88,4 @@ public static class FalsePositiveGallery
         DetectionErrorKind.Confusion => new SKColor(230, 25, 75),
         _ => new SKColor(245, 130, 48),
     };
-
-    private static SKBitmap ToBitmap(ImageBuffer img)
-    {
-        var rgb = img.ToFormat("RGB").Data;
-        var bitmap = new SKBitmap(new SKImageInfo(img.Width, img.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var rgba = new byte[img.Width * img.Height * 4];
-        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
-        {
-            rgba[j] = rgb[i];
-            rgba[j + 1] = rgb[i + 1];
-            rgba[j + 2] = rgb[i + 2];
-            rgba[j + 3] = 255;
-        }
-        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
-        return bitmap;
-    }
 }

@@ -1,3 +1,4 @@
+using Rcnn.Training.Visualization;
 using SkiaSharp;
 
 namespace Rcnn.Cli.Output;
@@ -14,16 +15,7 @@ public static class PredictionDrawer
     public static void Save(ImagePrediction p, string path)
     {
         var img = p.Image;
-        using var bitmap = new SKBitmap(new SKImageInfo(img.Width, img.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var pixels = new byte[img.Width * img.Height * 4];
-        for (int i = 0, j = 0; i < img.Data.Length; i += 3, j += 4)
-        {
-            pixels[j] = img.Data[i];
-            pixels[j + 1] = img.Data[i + 1];
-            pixels[j + 2] = img.Data[i + 2];
-            pixels[j + 3] = 255;
-        }
-        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
+        using var bitmap = SkiaBitmaps.FromImage(img);
         using (var canvas = new SKCanvas(bitmap))
         {
             float stroke = Math.Max(1.5f, Math.Min(img.Width, img.Height) / 300f);

@@ -5,7 +5,8 @@ namespace Rcnn.Training;
 
 /// <summary>
 /// Loads TorchSharp's native backend once and turns a failure into a message that says what to do; switches libtorch's
-/// oneDNN (mkldnn) CPU kernels, which TorchSharp does not expose (PyTorch's <c>torch.backends.mkldnn.enabled</c>).
+/// oneDNN (mkldnn) and NNPACK CPU kernels, which TorchSharp does not expose (PyTorch's <c>torch.backends.mkldnn.enabled</c>
+/// and <c>torch.backends.nnpack.set_flags</c>). Loading turns NNPACK off (see <see cref="SetNnpackEnabled"/>).
 /// </summary>
 public static class TorchRuntime
 {
@@ -22,14 +23,7 @@ public static class TorchRuntime
     /// Whether libtorch may use oneDNN (mkldnn) kernels, e.g. for CPU convolutions (<c>at::Context::userEnabledMkldnn</c>).
     /// On by default.
     /// </summary>
-    public static unsafe bool IsMkldnnEnabled
-    {
-        get
-        {
-            var f = MkldnnFunctions.Value;
-            return ((delegate* unmanaged<IntPtr, byte>)f.Get)(((delegate* unmanaged<IntPtr>)f.Context)()) != 0;
-        }
-    }
+    public static bool IsMkldnnEnabled => GetFlag(Functions.Value.GetMkldnn);
 
     /// <summary>
     /// Turns libtorch's oneDNN (mkldnn) kernels on or off for the whole process (<c>at::Context::setUserEnabledMkldnn</c>,
@@ -37,33 +31,71 @@ public static class TorchRuntime
     /// Used to avoid a oneDNN crash in R-50 training on some CPUs (DEVELOPERS.md, "oneDNN switch"). Linux and macOS only:
     /// the entry points are found by their Itanium C++ names in libtorch_cpu.
     /// </summary>
-    public static unsafe void SetMkldnnEnabled(bool enabled)
+    public static void SetMkldnnEnabled(bool enabled) => SetFlag(Functions.Value.SetMkldnn, enabled);
+
+    /// <summary>Whether libtorch may use NNPACK convolutions (<c>at::Context::userEnabledNNPACK</c>); off once loaded.</summary>
+    public static bool IsNnpackEnabled => GetFlag(Functions.Value.GetNnpack);
+
+    /// <summary>
+    /// Turns libtorch's NNPACK convolutions on or off for the whole process (<c>at::Context::setUserEnabledNNPACK</c>).
+    /// Loading turns them off: libtorch only runs NNPACK for batches of 16 or more images that oneDNN does not take,
+    /// which this detector never feeds, yet it asks NNPACK whether the CPU is supported before it checks the batch, and
+    /// on CPUs NNPACK does not support (e.g. these AMD EPYC VMs) that logs "Could not initialize NNPACK! Reason:
+    /// Unsupported hardware." for every small convolution of an inference (about 600 lines per BCCD evaluation).
+    /// </summary>
+    public static void SetNnpackEnabled(bool enabled) => SetFlag(Functions.Value.SetNnpack, enabled);
+
+    private static unsafe bool GetFlag(IntPtr getter)
     {
-        var f = MkldnnFunctions.Value;
-        ((delegate* unmanaged<IntPtr, byte, void>)f.Set)(((delegate* unmanaged<IntPtr>)f.Context)(), enabled ? (byte)1 : (byte)0);
+        EnsureLoaded();
+        return ((delegate* unmanaged<IntPtr, byte>)getter)(((delegate* unmanaged<IntPtr>)Functions.Value.Context)()) != 0;
     }
 
-    private static readonly Lazy<(IntPtr Context, IntPtr Get, IntPtr Set)> MkldnnFunctions = new(ResolveMkldnnFunctions);
+    private static unsafe void SetFlag(IntPtr setter, bool enabled)
+    {
+        EnsureLoaded();
+        ((delegate* unmanaged<IntPtr, byte, void>)setter)(((delegate* unmanaged<IntPtr>)Functions.Value.Context)(), enabled ? (byte)1 : (byte)0);
+    }
 
-    private static (IntPtr Context, IntPtr Get, IntPtr Set) ResolveMkldnnFunctions()
+    private static readonly Lazy<ContextFunctions> Functions = new(ResolveContextFunctions);
+
+    private sealed record ContextFunctions(IntPtr Context, IntPtr GetMkldnn, IntPtr SetMkldnn, IntPtr GetNnpack, IntPtr SetNnpack);
+
+    // Call only once TorchSharp has loaded libtorch_cpu, so the loader returns that copy.
+    private static ContextFunctions ResolveContextFunctions()
     {
         if (OperatingSystem.IsWindows())
-            throw new PlatformNotSupportedException("Switching oneDNN needs libtorch's C++ entry points by their Itanium names (Linux, macOS).");
-        EnsureLoaded(); // TorchSharp has loaded libtorch_cpu by now, so the loader returns that copy
+            throw new PlatformNotSupportedException("Switching oneDNN or NNPACK needs libtorch's C++ entry points by their Itanium names (Linux, macOS).");
         string name = OperatingSystem.IsMacOS() ? "libtorch_cpu.dylib" : "libtorch_cpu.so";
         if (!NativeLibrary.TryLoad(name, typeof(torch).Assembly, null, out IntPtr lib) && !NativeLibrary.TryLoad(name, out lib))
             throw new DllNotFoundException($"{name} is not loadable, although TorchSharp loaded its backend.");
         IntPtr Export(string symbol) => NativeLibrary.TryGetExport(lib, symbol, out IntPtr p) ? p
-            : throw new EntryPointNotFoundException($"{name} has no {symbol}; this libtorch version is not supported by the oneDNN switch.");
-        // at::globalContext(), at::Context::userEnabledMkldnn() const, at::Context::setUserEnabledMkldnn(bool)
-        return (Export("_ZN2at13globalContextEv"), Export("_ZNK2at7Context17userEnabledMkldnnEv"), Export("_ZN2at7Context20setUserEnabledMkldnnEb"));
+            : throw new EntryPointNotFoundException($"{name} has no {symbol}; this libtorch version is not supported by the oneDNN/NNPACK switches.");
+        // at::globalContext(); at::Context::userEnabledMkldnn() const, setUserEnabledMkldnn(bool); the same for NNPACK
+        return new(Export("_ZN2at13globalContextEv"), Export("_ZNK2at7Context17userEnabledMkldnnEv"), Export("_ZN2at7Context20setUserEnabledMkldnnEb"),
+            Export("_ZNK2at7Context17userEnabledNNPACKEv"), Export("_ZN2at7Context20setUserEnabledNNPACKEb"));
+    }
+
+    /// <summary>Turns NNPACK off right after loading (<see cref="SetNnpackEnabled"/>); where libtorch's entry points
+    /// cannot be found (Windows, another libtorch) it stays on, which only costs the log lines.</summary>
+    private static unsafe void TurnNnpackOff()
+    {
+        try
+        {
+            var f = Functions.Value;
+            ((delegate* unmanaged<IntPtr, byte, void>)f.SetNnpack)(((delegate* unmanaged<IntPtr>)f.Context)(), 0);
+        }
+        catch (Exception e) when (e is PlatformNotSupportedException or DllNotFoundException or EntryPointNotFoundException)
+        {
+        }
     }
 
     private static Exception? TryLoad()
     {
         try
         {
-            using var t = torch.zeros(1);
+            using (torch.zeros(1)) { }
+            TurnNnpackOff();
             return null;
         }
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException)

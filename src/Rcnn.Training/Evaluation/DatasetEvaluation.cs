@@ -170,7 +170,7 @@ public static class DatasetEvaluation
     {
         var confident = falsePositives.Where(f => f.Detection.Score >= FalsePositiveMinScore).ToList();
         var counts = CocoFalsePositives.CountByKind(confident);
-        string kinds = string.Join(", ", counts.Select(kv => $"{kv.Key.ToString().ToLowerInvariant()} {kv.Value}"));
+        string kinds = string.Join(", ", counts.Select(kv => $"{kv.Key.Name()} {kv.Value}"));
         return string.Create(CultureInfo.InvariantCulture,
             $"False positives at IoU {FalsePositiveIou:0.00} with score >= {FalsePositiveMinScore:0.0}: {confident.Count} ({kinds})");
     }

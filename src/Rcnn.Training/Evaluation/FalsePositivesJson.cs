@@ -18,7 +18,7 @@ internal static class FalsePositivesJson
         var files = DatasetEvaluation.ImageIds(records).Zip(records).ToDictionary(x => x.First, x => x.Second.FileName);
         var names = groundTruth.Categories.ToDictionary(c => c.Id, c => c.Name);
         static Dictionary<string, int> Counts(IEnumerable<CocoFalsePositive> f) =>
-            CocoFalsePositives.CountByKind(f).ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value);
+            CocoFalsePositives.CountByKind(f).ToDictionary(kv => kv.Key.Name(), kv => kv.Value);
         var doc = new Dictionary<string, object?>
         {
             ["iou_threshold"] = iouThreshold,
@@ -31,7 +31,7 @@ internal static class FalsePositivesJson
                 ["score"] = Math.Round(f.Detection.Score, 4),
                 ["box"] = new[] { f.Detection.Box.X, f.Detection.Box.Y, f.Detection.Box.X + f.Detection.Box.Width, f.Detection.Box.Y + f.Detection.Box.Height }
                     .Select(v => Math.Round(v, 1)).ToArray(),
-                ["kind"] = f.Kind.ToString().ToLowerInvariant(),
+                ["kind"] = f.Kind.Name(),
                 ["iou_same_class"] = Math.Round(f.BestIouSameClass, 3),
                 ["iou_other_class"] = Math.Round(f.BestIouOtherClass, 3),
                 ["other_class"] = f.OtherCategoryId is int o ? names[o] : null,

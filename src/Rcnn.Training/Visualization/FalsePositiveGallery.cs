@@ -62,7 +62,7 @@ public static class FalsePositiveGallery
                 canvas.DrawRect(SKRect.Create(x0 + (float)(b.X - crop.Left) * scale, y0 + (float)(b.Y - crop.Top) * scale,
                     (float)b.Width * scale, (float)b.Height * scale), box);
                 canvas.Restore();
-                string line1 = string.Create(CultureInfo.InvariantCulture, $"{categoryName(d.CategoryId)} {d.Score:0.00} {fp.Kind.ToString().ToLowerInvariant()}");
+                string line1 = string.Create(CultureInfo.InvariantCulture, $"{categoryName(d.CategoryId)} {d.Score:0.00} {fp.Kind.Name()}");
                 canvas.DrawText(line1, x0 + 3, y0 + tileSize + 13, font, ink);
                 canvas.DrawText(Path.GetFileName(imageName(d.ImageId)), x0 + 3, y0 + tileSize + 26, font, ink);
             }

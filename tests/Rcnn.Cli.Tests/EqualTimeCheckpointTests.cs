@@ -52,6 +52,9 @@ public sealed class EqualTimeCheckpointTests
         Assert.IsTrue(fastAt > 10 && fastAt < 200, $"the cheaper trial paused at iteration {fastAt}");
         Assert.IsTrue(t1.StoppedEarly, t1.StopReason);
         Assert.AreEqual(fastAt, t1.IterationsDone);
+        // Each warms up by half its first checkpoint iteration (10 of 60, 200 of 1200), below the schedules' own 10 and 200.
+        Assert.AreEqual(5, Rcnn.Training.Config.RcnnConfig.FromFile(t0.ConfigPath).Solver.WarmupIters);
+        Assert.AreEqual(100, Rcnn.Training.Config.RcnnConfig.FromFile(t1.ConfigPath).Solver.WarmupIters);
         Directory.Delete(output, recursive: true);
     }
 }

@@ -60,9 +60,28 @@ public sealed class TunerTests
         var s = new[] { Paused(0, 0.2), Paused(1, 0.6), Paused(2, 0.4) };
         Assert.AreEqual(DetectionTrialStep.Resume(1, toDeadline: true), t.Next(s, 6));
         Assert.AreEqual(DetectionTrialStep.Stop, t.Next([s[0], Done(1, 0.6), s[2]], 6));
+        // A capped fill carries its cap; a resume short of the deadline never does.
+        var capped = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1, [0.1], 2.0 / 3, 3, fillBudget: true, maxFillIterations: 1230);
+        Assert.AreEqual(new DetectionTrialStep(DetectionTrialStepKind.Resume, 1, true, 1230), capped.Next(s, 6));
+        Assert.IsNull(DetectionTrialStep.Resume(1, toDeadline: false, maxIterations: 1230).MaxIterations);
+        // When the capped survivor has finished, the next best of the checkpoint (trial 2, then 0) trains on to the
+        // deadline, capped; then the experiment ends. Uncapped, it ends at once (above).
+        Assert.AreEqual(new DetectionTrialStep(DetectionTrialStepKind.Resume, 2, true, 1230), capped.Next([s[0], Done(1, 0.6), s[2]], 6));
+        Assert.AreEqual(new DetectionTrialStep(DetectionTrialStepKind.Resume, 0, true, 1230), capped.Next([s[0], Done(1, 0.6), Done(2, 0.4)], 6));
+        Assert.AreEqual(DetectionTrialStep.Stop, capped.Next([Done(0, 0.2), Done(1, 0.6), Done(2, 0.4)], 6));
         // With two survivors neither may take the whole budget.
         var two = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1, [0.1], stopFraction: 0.5, trialsPerBracket: 4, fillBudget: true);
         Assert.AreEqual(DetectionTrialStep.Resume(3, toDeadline: false), two.Next([Paused(0, 0.1), Paused(1, 0.2), Paused(2, 0.3), Paused(3, 0.4)], 6));
+    }
+
+    [TestMethod]
+    public void ACappedFillStopsAtItsCapButAlwaysTrainsOnePeriodMore()
+    {
+        Assert.AreEqual(3741, DetectionTrialRunner.Cap(3741, 225, null));
+        Assert.AreEqual(1638, DetectionTrialRunner.Cap(3741, 225, 1638));
+        Assert.AreEqual(900, DetectionTrialRunner.Cap(900, 225, 1638));      // the time left fits less: the fit stands
+        Assert.AreEqual(1705, DetectionTrialRunner.Cap(3741, 1700, 1638));  // already past the cap: one period more
+        Assert.AreEqual(1702, DetectionTrialRunner.Cap(1702, 1700, 1638));  // and never more than the time fits
     }
 
     [TestMethod]
@@ -110,6 +129,11 @@ public sealed class TunerTests
         var t = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 0, [plan.CheckpointFraction], plan.StopFraction, plan.TrialsPerBracket, true);
         Assert.AreEqual(1, t.Keep(4));
         Assert.AreEqual((4 * 50 + 431 - 50) / 431.0, t.ScheduleCost(4), 1e-9);
+        Assert.IsNull(plan.MaxFillIterations);
+        // BCCD's 205 training images in batches of 2: 12 epochs are ceil(1230) iterations, more than the 581 that fit, so
+        // the survivor may use its speed up to 1230; with 10 images (5 iterations an epoch) only up to the 581.
+        Assert.AreEqual(1230, Commands.ExperimentPlan.For(1140, 0.6, 6, random: false, TimeSpan.FromMinutes(20), 205 / 2.0).MaxFillIterations);
+        Assert.AreEqual(581, Commands.ExperimentPlan.For(1140, 0.6, 6, random: false, TimeSpan.FromMinutes(20), 5).MaxFillIterations);
         // Random search: equal shares of 581.4 / 6 = 96.9 -> 90.
         Assert.AreEqual(90, Commands.ExperimentPlan.For(1140, 0.6, 6, random: true, TimeSpan.FromMinutes(20)).Iterations);
         // Two hours: R-34 joins; 8 trials allowed and each still gets 40+ iterations.
@@ -211,6 +235,16 @@ public sealed class TunerTests
         Assert.AreEqual(430, BudgetSchedule.Refit(300, 583, Enumerable.Repeat(2.0, 20).ToArray(), 20, TimeSpan.FromSeconds(300)));
         // 261.9 / 4.0 = 65.5 -> 365, whose LR step (292) is already behind iteration 300: kept.
         Assert.IsNull(BudgetSchedule.Refit(300, 583, Enumerable.Repeat(4.0, 20).ToArray(), 20, TimeSpan.FromSeconds(300)));
+    }
+
+    [TestMethod]
+    public void ATrialScoredAtCheckpointsWarmsUpByHalfTheFirst()
+    {
+        // rcnn experiment's 20-minute plan: schedule 864 (its own warm-up 144), first checkpoint at 105.
+        Assert.AreEqual(52, DetectionTrialRunner.WarmupIters(144, [105, 400]));
+        Assert.AreEqual(144, DetectionTrialRunner.WarmupIters(144, [400]));  // already over by then
+        Assert.AreEqual(144, DetectionTrialRunner.WarmupIters(144, []));     // no checkpoint: the schedule's own
+        Assert.AreEqual(1, DetectionTrialRunner.WarmupIters(10, [1]));
     }
 
     [TestMethod]

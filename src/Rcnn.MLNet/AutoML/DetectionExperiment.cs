@@ -4,6 +4,7 @@ using Microsoft.ML;
 using Rcnn.MLNet.Data;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
+using Rcnn.Training.Solver;
 
 namespace Rcnn.MLNet.AutoML;
 
@@ -120,10 +121,11 @@ public sealed class DetectionExperiment
     /// <paramref name="trialsPerBracket"/> trials train to the first checkpoint fraction, and the best
     /// <c>1 - stopFraction</c> at each checkpoint resume from their own checkpoints; with <paramref name="fillBudget"/>
     /// one bracket runs and its single survivor trains on until the budget ends; with <paramref name="equalTime"/> the
-    /// trials are compared after equal training time rather than equal iterations.</summary>
+    /// trials are compared after equal training time rather than equal iterations; <paramref name="maxFillIterations"/>
+    /// caps the survivor's fitted schedule (it then ends before the budget).</summary>
     public DetectionExperiment SetSuccessiveHalvingTuner(IReadOnlyList<double>? checkpointFractions = null, double stopFraction = 0.5,
-        int trialsPerBracket = 4, bool fillBudget = false, bool equalTime = false) =>
-        SetTuner(new SuccessiveHalvingTuner(space, seed, checkpointFractions, stopFraction, trialsPerBracket, fillBudget, equalTime));
+        int trialsPerBracket = 4, bool fillBudget = false, bool equalTime = false, int? maxFillIterations = null) =>
+        SetTuner(new SuccessiveHalvingTuner(space, seed, checkpointFractions, stopFraction, trialsPerBracket, fillBudget, equalTime, maxFillIterations));
 
     public DetectionExperiment SetMonitor(IDetectionMonitor detectionMonitor)
     {
@@ -215,6 +217,14 @@ public sealed class DetectionExperiment
             {
                 state = trials.SingleOrDefault(t => t.Settings.TrialId == step.TrialId && t.Status.Paused)
                     ?? throw new InvalidOperationException($"The tuner asked to resume trial {step.TrialId}, which is not paused at a checkpoint.");
+                // A fit to the deadline with no time for more than one progress period (e.g. a runner-up after a capped
+                // survivor that ended just before the budget) would only cost a scoring.
+                if (step.ToDeadline && state.IterationSeconds.Count > 0
+                    && BudgetSchedule.FitToDeadline(state.Done, state.IterationSeconds, state.EvalSeconds, deadline - DateTime.UtcNow) <= state.Done + BudgetSchedule.MinMore)
+                {
+                    byTuner = true;
+                    break;
+                }
                 monitor?.ReportRunningTrial(state.Settings);
             }
             var previous = state.Result;
@@ -223,7 +233,7 @@ public sealed class DetectionExperiment
             {
                 int k = state.Scores.Count;
                 double? pauseAfter = activeTuner.EqualTimeCheckpoints && k < checkpointSeconds.Count ? checkpointSeconds[k] : null;
-                result = runner.RunSegment(state, step.ToDeadline, deadline, ct, pauseAfter);
+                result = runner.RunSegment(state, step.ToDeadline, deadline, ct, pauseAfter, step.MaxIterations);
                 if (state.CheckpointSeconds.Count > checkpointSeconds.Count) checkpointSeconds.Add(state.CheckpointSeconds[checkpointSeconds.Count]);
             }
             catch (Exception e)

@@ -30,11 +30,14 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
     }
 
     /// <summary>The trial's config; a schedule refitted to <paramref name="maxIter"/> keeps the parameters' warm-up and
-    /// moves the LR step and the final checkpoint with it.</summary>
-    private RcnnConfig Config(DetectionTrialSettings settings, int maxIter)
+    /// moves the LR step and the final checkpoint with it. A trial scored at checkpoints warms up by half its first one
+    /// (<see cref="WarmupIters"/>).</summary>
+    private RcnnConfig Config(DetectionTrialState s, int maxIter)
     {
+        var settings = s.Settings;
         var cfg = baseConfig.Clone();
         settings.Parameters.ApplyTo(cfg);
+        cfg.MergeFromList(["SOLVER.WARMUP_ITERS", WarmupIters(cfg.Solver.WarmupIters, s.Targets).ToString(CultureInfo.InvariantCulture)]);
         if (maxIter != settings.Parameters.Iterations)
         {
             var inv = CultureInfo.InvariantCulture;
@@ -50,6 +53,15 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
     }
 
     /// <summary>
+    /// The warm-up of a trial whose first checkpoint is at iteration <paramref name="checkpoints"/>[0]: at most half of it,
+    /// so the trial is scored after training at its full LR. With the schedule's own warm-up (a sixth, e.g. 144 of 864
+    /// iterations) the first checkpoint of an experiment (about 105) fell inside it, and compared after equal time a
+    /// slower configuration was scored while its LR was still ramping up, and so always looked worse.
+    /// </summary>
+    public static int WarmupIters(int scheduleWarmup, IReadOnlyList<int> checkpoints) =>
+        checkpoints.Count == 0 ? scheduleWarmup : Math.Max(1, Math.Min(scheduleWarmup, checkpoints[0] / 2));
+
+    /// <summary>
     /// Whether a segment that pauses at a checkpoint has reached it after <paramref name="iteration"/> (0-based, just
     /// trained): at <paramref name="pauseAfterSeconds"/> of training when given (equal-time checkpoints), else at the
     /// <paramref name="target"/> iteration count.
@@ -61,16 +73,17 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
     /// segment that ends at a checkpoint pauses after <paramref name="pauseAfterSeconds"/> of the trial's training
     /// time when given, else at the checkpoint's iteration. A segment to the deadline is fitted to the time left and
     /// refitted in place (<see cref="BudgetSchedule.Refit"/>,
-    /// <see cref="DefaultTrainer.Reschedule"/>) once halfway.</summary>
+    /// <see cref="DefaultTrainer.Reschedule"/>) once halfway; neither fit goes past <paramref name="maxIterations"/>.</summary>
     public DetectionTrialResult RunSegment(DetectionTrialState s, bool toDeadline, DateTime deadline, CancellationToken ct,
-        double? pauseAfterSeconds = null)
+        double? pauseAfterSeconds = null, int? maxIterations = null)
     {
         var clock = Stopwatch.StartNew();
         if (toDeadline && s.IterationSeconds.Count > 0)
         {
-            int fitted = BudgetSchedule.FitToDeadline(s.Done, s.IterationSeconds, s.EvalSeconds, deadline - DateTime.UtcNow);
+            int time = BudgetSchedule.FitToDeadline(s.Done, s.IterationSeconds, s.EvalSeconds, deadline - DateTime.UtcNow);
+            int fitted = Cap(time, s.Done, maxIterations);
             log(string.Create(CultureInfo.InvariantCulture,
-                $"Trial {s.Settings.TrialId}: schedule fitted to the time left: {fitted} iterations (was {s.MaxIter})."));
+                $"Trial {s.Settings.TrialId}: schedule fitted to the time left: {fitted} iterations (was {s.MaxIter}){(fitted < time ? $"; capped at {maxIterations}, where {time} would fit" : "")}."));
             s.MaxIter = fitted;
         }
         using var deadlineStop = new CancellationTokenSource();
@@ -81,7 +94,7 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
         var records = catalog.Get(validation);
         bool timeStopped = false, refitChecked = !toDeadline;
         CocoEvalResult eval;
-        var cfg = Config(s.Settings, s.MaxIter);
+        var cfg = Config(s, s.MaxIter);
         int segmentStart = s.Done;
         // The checkpoint this segment pauses at; none when it trains to the end of its schedule.
         int? target = !toDeadline && s.Scores.Count < s.Targets.Count ? s.Targets[s.Scores.Count] : null;
@@ -99,7 +112,8 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
                 refitChecked = true;
                 var recent = t.Storage.History("time").Skip(2).Select(v => v.Value).ToList();
                 int was = t.MaxIteration;
-                if (recent.Count >= 10 && BudgetSchedule.Refit(t.Iteration + 1, was, recent, s.EvalSeconds, deadline - DateTime.UtcNow) is int fit)
+                if (recent.Count >= 10 && BudgetSchedule.Refit(t.Iteration + 1, was, recent, s.EvalSeconds, deadline - DateTime.UtcNow) is int refit
+                    && Cap(refit, t.Iteration + 1, maxIterations) is var fit && fit != was)
                 {
                     trainer!.Reschedule(BudgetSchedule.SolverOverrides(fit));
                     s.MaxIter = fit;
@@ -164,6 +178,10 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
             s.Done, reason is not null, reason, s.Scores.ToArray(), checkpoint, Path.Combine(s.Settings.OutputDirectory, DefaultTrainer.ConfigFile));
         return s.Result;
     }
+
+    /// <summary>A fitted schedule of <paramref name="fit"/> iterations held to <paramref name="max"/> when set, but never
+    /// shorter than what is done plus <see cref="BudgetSchedule.MinMore"/>.</summary>
+    public static int Cap(int fit, int done, int? max) => max is int m ? Math.Max(Math.Min(fit, m), Math.Min(fit, done + BudgetSchedule.MinMore)) : fit;
 
     private static double Clean(double v) => v < 0 || double.IsNaN(v) ? 0 : v;
 

@@ -8,7 +8,9 @@ namespace Rcnn.MLNet.AutoML;
 /// resumes from its own checkpoint and trains to checkpoint k + 1 (or its end); the others stay stopped. Ties go to
 /// the lower trial id. With <see cref="FillBudget"/> the experiment runs one bracket, and when a single trial is
 /// promoted past the last checkpoint its schedule is fitted to the time left in the budget, so the best configuration
-/// gets the rest of the budget instead of its nominal iterations; otherwise a new bracket starts when one ends. With
+/// gets the rest of the budget instead of its nominal iterations (at most <see cref="MaxFillIterations"/>, when set, and
+/// when it finishes before the budget the next best trial of the last checkpoint trains on in the time left, capped
+/// too); otherwise a new bracket starts when one ends. With
 /// <see cref="EqualTimeCheckpoints"/> the trials are compared at equal training time instead of equal iterations.
 /// </summary>
 public sealed class SuccessiveHalvingTuner : IDetectionTuner
@@ -17,7 +19,8 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
     private readonly Random rng;
 
     public SuccessiveHalvingTuner(DetectionSearchSpace space, int seed, IReadOnlyList<double>? checkpointFractions = null,
-        double stopFraction = 0.5, int trialsPerBracket = 4, bool fillBudget = false, bool equalTimeCheckpoints = false)
+        double stopFraction = 0.5, int trialsPerBracket = 4, bool fillBudget = false, bool equalTimeCheckpoints = false,
+        int? maxFillIterations = null)
     {
         ArgumentNullException.ThrowIfNull(space);
         space.Validate();
@@ -26,6 +29,7 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
             throw new ArgumentOutOfRangeException(nameof(checkpointFractions), string.Join(", ", checkpointFractions), "checkpoint fractions must be in (0, 1).");
         if (stopFraction is < 0 or >= 1 || double.IsNaN(stopFraction)) throw new ArgumentOutOfRangeException(nameof(stopFraction), stopFraction, "must be in [0, 1).");
         if (trialsPerBracket < 1) throw new ArgumentOutOfRangeException(nameof(trialsPerBracket), trialsPerBracket, "must be >= 1.");
+        if (maxFillIterations is < 1) throw new ArgumentOutOfRangeException(nameof(maxFillIterations), maxFillIterations, "must be >= 1.");
         this.space = space;
         rng = new Random(seed);
         CheckpointFractions = checkpointFractions.Distinct().Order().ToArray();
@@ -33,6 +37,7 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
         TrialsPerBracket = trialsPerBracket;
         FillBudget = fillBudget;
         EqualTimeCheckpoints = equalTimeCheckpoints;
+        MaxFillIterations = maxFillIterations;
     }
 
     public IReadOnlyList<double> CheckpointFractions { get; }
@@ -44,6 +49,9 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
     public bool FillBudget { get; }
 
     public bool EqualTimeCheckpoints { get; }
+
+    /// <summary>With <see cref="FillBudget"/>: the most iterations the survivor's fitted schedule may have; null for no limit.</summary>
+    public int? MaxFillIterations { get; }
 
     /// <summary>How many of <paramref name="n"/> trials scored at a checkpoint are promoted.</summary>
     public int Keep(int n) => n <= 0 ? 0 : Math.Max(1, n - (int)Math.Floor(n * StopFraction));
@@ -85,9 +93,16 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
             var promoted = scored.Take(Keep(scored.Count)).ToList();
             var waiting = promoted.FirstOrDefault(t => t.Paused && t.CheckpointScores.Count == k + 1);
             if (waiting is null) continue;
-            return DetectionTrialStep.Resume(waiting.TrialId, FillBudget && k == CheckpointFractions.Count - 1 && promoted.Count == 1);
+            return DetectionTrialStep.Resume(waiting.TrialId, FillBudget && k == CheckpointFractions.Count - 1 && promoted.Count == 1, MaxFillIterations);
         }
-        return FillBudget ? DetectionTrialStep.Stop : DetectionTrialStep.Start;
+        if (!FillBudget) return DetectionTrialStep.Start;
+        // A capped survivor may finish before the budget: the next best trial of the last checkpoint trains on in the time
+        // left (capped too), so the experiment compares finished trainings rather than leaving the time unused.
+        int last = CheckpointFractions.Count;
+        if (MaxFillIterations is null || last == 0 || !bracket.Any(t => t.Finished)) return DetectionTrialStep.Stop;
+        var next = bracket.Where(t => t.Paused && t.CheckpointScores.Count == last)
+            .OrderByDescending(t => Score(t, last - 1)).ThenBy(t => t.TrialId).FirstOrDefault();
+        return next is null ? DetectionTrialStep.Stop : DetectionTrialStep.Resume(next.TrialId, toDeadline: true, MaxFillIterations);
     }
 
     private static double Score(DetectionTrialStatus t, int k) => double.IsNaN(t.CheckpointScores[k]) ? 0 : t.CheckpointScores[k];

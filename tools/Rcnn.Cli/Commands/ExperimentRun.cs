@@ -37,7 +37,8 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         cfg.Datasets.Train.Add(TrainName);
         ctx.Line("Measuring training speed of the central configuration...");
         double itPerSec = ThroughputProbe.Measure(cfg, catalog, Path.Combine(output, ".probe"), o.NumThreads);
-        var plan = ExperimentPlan.For((o.Budget - clock.Elapsed).TotalSeconds, itPerSec, o.MaxTrials, o.Tuner == "random", o.Budget);
+        var plan = ExperimentPlan.For((o.Budget - clock.Elapsed).TotalSeconds, itPerSec, o.MaxTrials, o.Tuner == "random", o.Budget,
+            (double)stats.ImageCount / cfg.Solver.ImsPerBatch);
         var space = ExperimentSpace.For(choice, stats, cfg, plan);
         ctx.Line(string.Create(CultureInfo.InvariantCulture, $"{itPerSec:F2} it/s at R-{choice.BackboneDepth} FPN {choice.FpnChannels}, {choice.ShortSide} px. {plan.Description}"));
         ctx.Line($"Search space: depth [{string.Join(", ", space.BackboneDepths)}], LR {space.MinBaseLearningRate}..{space.MaxBaseLearningRate} (log), " +
@@ -60,7 +61,8 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         if (o.Tuner == "random") experiment.SetRandomSearchTuner();
         // Equal time, not equal iterations, at the checkpoint: the budget is time, so a faster configuration's extra
         // iterations count in its favour.
-        else experiment.SetSuccessiveHalvingTuner([plan.CheckpointFraction], plan.StopFraction, plan.TrialsPerBracket, fillBudget: true, equalTime: true);
+        else experiment.SetSuccessiveHalvingTuner([plan.CheckpointFraction], plan.StopFraction, plan.TrialsPerBracket, fillBudget: true, equalTime: true,
+            maxFillIterations: plan.MaxFillIterations);
         Result = experiment.RunAsync(ctx.Stop).GetAwaiter().GetResult();
         ctx.Console.Write(Leaderboard(Result));
         if (Result.BestTrial is { } best)

@@ -23,7 +23,7 @@ public static class TorchRuntime
     /// Whether libtorch may use oneDNN (mkldnn) kernels, e.g. for CPU convolutions (<c>at::Context::userEnabledMkldnn</c>).
     /// On by default.
     /// </summary>
-    public static bool IsMkldnnEnabled => GetFlag(Functions.Value.GetMkldnn);
+    public static bool IsMkldnnEnabled => GetFlag(f => f.GetMkldnn);
 
     /// <summary>
     /// Turns libtorch's oneDNN (mkldnn) kernels on or off for the whole process (<c>at::Context::setUserEnabledMkldnn</c>,
@@ -31,10 +31,10 @@ public static class TorchRuntime
     /// Used to avoid a oneDNN crash in R-50 training on some CPUs (DEVELOPERS.md, "oneDNN switch"). Linux and macOS only:
     /// the entry points are found by their Itanium C++ names in libtorch_cpu.
     /// </summary>
-    public static void SetMkldnnEnabled(bool enabled) => SetFlag(Functions.Value.SetMkldnn, enabled);
+    public static void SetMkldnnEnabled(bool enabled) => SetFlag(f => f.SetMkldnn, enabled);
 
     /// <summary>Whether libtorch may use NNPACK convolutions (<c>at::Context::userEnabledNNPACK</c>); off once loaded.</summary>
-    public static bool IsNnpackEnabled => GetFlag(Functions.Value.GetNnpack);
+    public static bool IsNnpackEnabled => GetFlag(f => f.GetNnpack);
 
     /// <summary>
     /// Turns libtorch's NNPACK convolutions on or off for the whole process (<c>at::Context::setUserEnabledNNPACK</c>).
@@ -43,18 +43,27 @@ public static class TorchRuntime
     /// on CPUs NNPACK does not support (e.g. these AMD EPYC VMs) that logs "Could not initialize NNPACK! Reason:
     /// Unsupported hardware." for every small convolution of an inference (about 600 lines per BCCD evaluation).
     /// </summary>
-    public static void SetNnpackEnabled(bool enabled) => SetFlag(Functions.Value.SetNnpack, enabled);
+    public static void SetNnpackEnabled(bool enabled) => SetFlag(f => f.SetNnpack, enabled);
 
-    private static unsafe bool GetFlag(IntPtr getter)
+    // The entry points are resolved only after loading (EnsureLoaded first), so the loader returns TorchSharp's copy.
+    private static unsafe bool GetFlag(Func<ContextFunctions, IntPtr> getter)
     {
         EnsureLoaded();
-        return ((delegate* unmanaged<IntPtr, byte>)getter)(((delegate* unmanaged<IntPtr>)Functions.Value.Context)()) != 0;
+        var f = Functions.Value;
+        return ((delegate* unmanaged<IntPtr, byte>)getter(f))(((delegate* unmanaged<IntPtr>)f.Context)()) != 0;
     }
 
-    private static unsafe void SetFlag(IntPtr setter, bool enabled)
+    private static void SetFlag(Func<ContextFunctions, IntPtr> setter, bool enabled)
     {
         EnsureLoaded();
-        ((delegate* unmanaged<IntPtr, byte, void>)setter)(((delegate* unmanaged<IntPtr>)Functions.Value.Context)(), enabled ? (byte)1 : (byte)0);
+        WriteFlag(setter, enabled);
+    }
+
+    // Without EnsureLoaded: also called from TryLoad, inside the load itself.
+    private static unsafe void WriteFlag(Func<ContextFunctions, IntPtr> setter, bool enabled)
+    {
+        var f = Functions.Value;
+        ((delegate* unmanaged<IntPtr, byte, void>)setter(f))(((delegate* unmanaged<IntPtr>)f.Context)(), enabled ? (byte)1 : (byte)0);
     }
 
     private static readonly Lazy<ContextFunctions> Functions = new(ResolveContextFunctions);
@@ -78,12 +87,11 @@ public static class TorchRuntime
 
     /// <summary>Turns NNPACK off right after loading (<see cref="SetNnpackEnabled"/>); where libtorch's entry points
     /// cannot be found (Windows, another libtorch) it stays on, which only costs the log lines.</summary>
-    private static unsafe void TurnNnpackOff()
+    private static void TurnNnpackOff()
     {
         try
         {
-            var f = Functions.Value;
-            ((delegate* unmanaged<IntPtr, byte, void>)f.SetNnpack)(((delegate* unmanaged<IntPtr>)f.Context)(), 0);
+            WriteFlag(f => f.SetNnpack, false);
         }
         catch (Exception e) when (e is PlatformNotSupportedException or DllNotFoundException or EntryPointNotFoundException)
         {

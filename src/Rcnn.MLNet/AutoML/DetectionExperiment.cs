@@ -220,7 +220,7 @@ public sealed class DetectionExperiment
                 // A fit to the deadline with no time for more than one progress period (e.g. a runner-up after a capped
                 // survivor that ended just before the budget) would only cost a scoring.
                 if (step.ToDeadline && state.IterationSeconds.Count > 0
-                    && BudgetSchedule.FitToDeadline(state.Done, state.IterationSeconds, state.EvalSeconds, deadline - DateTime.UtcNow) <= state.Done + BudgetSchedule.MinMore)
+                    && DetectionTrialRunner.FitToDeadline(state, deadline) <= state.Done + BudgetSchedule.MinMore)
                 {
                     byTuner = true;
                     break;

@@ -80,7 +80,7 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
         var clock = Stopwatch.StartNew();
         if (toDeadline && s.IterationSeconds.Count > 0)
         {
-            int time = BudgetSchedule.FitToDeadline(s.Done, s.IterationSeconds, s.EvalSeconds, deadline - DateTime.UtcNow);
+            int time = FitToDeadline(s, deadline);
             int fitted = Cap(time, s.Done, maxIterations);
             log(string.Create(CultureInfo.InvariantCulture,
                 $"Trial {s.Settings.TrialId}: schedule fitted to the time left: {fitted} iterations (was {s.MaxIter}){(fitted < time ? $"; capped at {maxIterations}, where {time} would fit" : "")}."));
@@ -178,6 +178,11 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
             s.Done, reason is not null, reason, s.Scores.ToArray(), checkpoint, Path.Combine(s.Settings.OutputDirectory, DefaultTrainer.ConfigFile));
         return s.Result;
     }
+
+    /// <summary>The schedule length that ends <paramref name="s"/> at <paramref name="deadline"/>, at its measured
+    /// iteration time, keeping its last scoring's time for the final one (<see cref="BudgetSchedule.FitToDeadline"/>).</summary>
+    public static int FitToDeadline(DetectionTrialState s, DateTime deadline) =>
+        BudgetSchedule.FitToDeadline(s.Done, s.IterationSeconds, s.EvalSeconds, deadline - DateTime.UtcNow);
 
     /// <summary>A fitted schedule of <paramref name="fit"/> iterations held to <paramref name="max"/> when set, but never
     /// shorter than what is done plus <see cref="BudgetSchedule.MinMore"/>.</summary>

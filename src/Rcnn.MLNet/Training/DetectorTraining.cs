@@ -66,9 +66,7 @@ internal static class DetectorTraining
     private static DetectionTrainingProgress? Loop(DefaultTrainer trainer, IReadOnlyList<DatasetRecord> records, bool validate, DetectObjectsOptions options, DetectionLog log)
     {
         var cfg = trainer.Config;
-        var mapper = new DatasetMapper(true, AugmentationList.Build(cfg.Input, true), cfg.Input.Format);
-        using var loader = DetectionDataLoader.CreateTrain(records, mapper, cfg.Solver.ImsPerBatch, cfg.DataLoader.NumWorkers,
-            cfg.DataLoader.AspectRatioGrouping, trainer.Seed, cfg.DataLoader.FilterEmptyAnnotations, DatasetLog.FromAction(log.Info));
+        using var loader = DetectionDataLoader.CreateTrain(cfg, records, trainer.Seed, DatasetLog.FromAction(log.Info));
         // The loop disposes each batch's tensors after its step.
         using var data = loader.Batches()
             .Select(b => (IReadOnlyList<DetectionInput>)b.Select(s => new DetectionInput(s.Image, s.Instances)).ToList())

@@ -17,6 +17,7 @@ internal sealed class ConfigKeyInfo
             Range = property.GetCustomAttribute<ConfigRangeAttribute>();
             Choice = property.GetCustomAttribute<ConfigChoiceAttribute>();
             Length = property.GetCustomAttribute<ConfigLengthAttribute>();
+            Supported = property.GetCustomAttribute<ConfigSupportedAttribute>();
         }
     }
 
@@ -33,6 +34,7 @@ internal sealed class ConfigKeyInfo
     public ConfigRangeAttribute? Range { get; }
     public ConfigChoiceAttribute? Choice { get; }
     public ConfigLengthAttribute? Length { get; }
+    public ConfigSupportedAttribute? Supported { get; }
 
     /// <summary>Children in declaration order, keyed by their segment name.</summary>
     public Dictionary<string, ConfigKeyInfo> Children { get; } = new(StringComparer.Ordinal);

@@ -69,6 +69,9 @@ internal static class ConfigValues
                 return $"value {PyLiteral.Repr(scalar)} is out of range; allowed range {r.Describe()}";
             if (key.Choice is { } c && !c.Values.Any(v => Equals(v, scalar)))
                 return $"value {PyLiteral.Repr(scalar)} is not allowed; allowed values: {string.Join(", ", c.Values.Select(PyLiteral.Repr))}";
+            if (key.Supported is { } s && !s.Values.Any(v => Equals(v, scalar)))
+                return $"value {PyLiteral.Repr(scalar)} is detectron2's but not supported by this port ({s.Reason}); " +
+                       $"supported: {string.Join(", ", s.Values.Select(PyLiteral.Repr))}";
         }
         return null;
     }

@@ -10,6 +10,8 @@ public sealed class DataLoaderConfig
     public bool AspectRatioGrouping { get; set; } = true;
 
     [ConfigChoice("TrainingSampler", "RepeatFactorTrainingSampler", "RandomSubsetTrainingSampler")]
+    [ConfigSupported("TrainingSampler", "RepeatFactorTrainingSampler",
+        Reason = "RandomSubsetTrainingSampler reads DATALOADER.RANDOM_SUBSET_RATIO, which detectron2's defaults do not define")]
     public string SamplerTrain { get; set; } = "TrainingSampler";
 
     [ConfigRange(Min = 0)]

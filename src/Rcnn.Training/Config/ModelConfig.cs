@@ -3,6 +3,7 @@ namespace Rcnn.Training.Config;
 /// <summary><c>MODEL</c>: architecture choice, weights, pixel normalization and every sub-module's settings.</summary>
 public sealed class ModelConfig
 {
+    [ConfigSupported(false, Reason = "reading DATASETS.PROPOSAL_FILES_* is not implemented; PrecomputedProposals takes proposals from code, in DetectionInput.Proposals")]
     public bool LoadProposals { get; set; }
     public bool MaskOn { get; set; }
     public bool KeypointOn { get; set; }

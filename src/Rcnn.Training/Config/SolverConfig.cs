@@ -56,8 +56,10 @@ public sealed class SolverConfig
     [ConfigRange(Min = 1)]
     public int ImsPerBatch { get; set; } = 16;
 
-    /// <summary>Non-zero rescales batch size, LR and schedule to the actual world size.</summary>
+    /// <summary>detectron2 rescales batch size, LR and schedule from this world size to the actual one; one process here.</summary>
     [ConfigRange(Min = 0)]
+    [ConfigSupported(0, 1, Reason = "training runs in one process, and rescaling a config written for more is not implemented; " +
+        "scale SOLVER.IMS_PER_BATCH, BASE_LR, MAX_ITER, STEPS and WARMUP_ITERS by hand")]
     public int ReferenceWorldSize { get; set; }
 
     [ConfigRange(Min = 0)]

@@ -3,6 +3,7 @@ namespace Rcnn.Training.Config;
 /// <summary><c>TEST.AUG</c>: test-time augmentation.</summary>
 public sealed class TestAugConfig
 {
+    [ConfigSupported(false, Reason = "test-time augmentation, detectron2's GeneralizedRCNNWithTTA, is not implemented")]
     public bool Enabled { get; set; }
 
     [ConfigRange(Min = 1), ConfigLength(Min = 1)]

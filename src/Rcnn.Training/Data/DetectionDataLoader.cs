@@ -12,7 +12,7 @@ namespace Rcnn.Training.Data;
 /// <para>Memory: at most <c>prefetch</c> samples are being mapped or wait to be taken, plus fewer than one batch per
 /// aspect bucket.</para>
 /// </summary>
-public sealed class DetectionDataLoader : IDisposable
+public sealed partial class DetectionDataLoader : IDisposable
 {
     private readonly IReadOnlyList<DatasetRecord> _records;
     private readonly IDatasetMapper _mapper;
@@ -63,11 +63,12 @@ public sealed class DetectionDataLoader : IDisposable
     /// The endless training stream: TrainingSampler order, batches of <paramref name="batchSize"/> images that, with
     /// <paramref name="aspectRatioGrouping"/>, are all landscape (w &gt; h) or all portrait. With
     /// <paramref name="filterEmptyAnnotations"/> (DATALOADER.FILTER_EMPTY_ANNOTATIONS) images without a non-crowd box are
-    /// left out first, and the count is logged to <paramref name="log"/>.
+    /// left out first, and the count is logged to <paramref name="log"/>. <paramref name="sampler"/> makes the index stream
+    /// from the records left (default: a <see cref="TrainingSampler"/> seeded with <paramref name="seed"/>).
     /// </summary>
     public static DetectionDataLoader CreateTrain(IReadOnlyList<DatasetRecord> records, IDatasetMapper mapper, int batchSize,
         int numWorkers, bool aspectRatioGrouping = true, int seed = 0, bool filterEmptyAnnotations = true, IDatasetLog? log = null,
-        int prefetch = 0, CancellationToken cancellationToken = default)
+        int prefetch = 0, CancellationToken cancellationToken = default, Func<IReadOnlyList<DatasetRecord>, IEnumerable<int>>? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(records);
         if (filterEmptyAnnotations)
@@ -76,8 +77,8 @@ public sealed class DetectionDataLoader : IDisposable
             if (records.Count == 0)
                 throw new ArgumentException("No image has a non-crowd annotation, so FILTER_EMPTY_ANNOTATIONS left nothing to train on.", nameof(records));
         }
-        return new(records, mapper, new TrainingSampler(records.Count, seed), true, batchSize, numWorkers, aspectRatioGrouping,
-            seed, prefetch, cancellationToken);
+        var indices = sampler is null ? new TrainingSampler(records.Count, seed) : sampler(records);
+        return new(records, mapper, indices, true, batchSize, numWorkers, aspectRatioGrouping, seed, prefetch, cancellationToken);
     }
 
     /// <summary>One ordered pass over the records in batches (the last may be smaller); detectron2 tests with batch size 1.</summary>

@@ -36,7 +36,16 @@ public sealed partial class DefaultTrainer : IDisposable
         if (cfg.Solver.CheckpointPeriod < 1)
             throw new ConfigException($"SOLVER.CHECKPOINT_PERIOD must be >= 1, got {cfg.Solver.CheckpointPeriod}.", "SOLVER.CHECKPOINT_PERIOD");
         Seed = Setup(cfg, this.options);
+        AugmentationList.Build(cfg.Input, isTrain: true); // an INPUT.CROP it cannot use fails before the model is built
         Model = GeneralizedRcnn.FromConfig(cfg);
+        // detectron2 runs PreciseBN only when the model has BatchNorm layers in training mode; without them it is inert.
+        if (cfg.Test.PreciseBn.Enabled && Model.modules().Any(m => m is TorchSharp.Modules.BatchNorm2d))
+        {
+            Model.Dispose();
+            throw new ConfigException("TEST.PRECISE_BN.ENABLED True: recomputing BatchNorm statistics before evaluation is not " +
+                "implemented, and this model has BatchNorm layers (a NORM of \"BN\" or \"SyncBN\"); turn it off or use GN or FrozenBN.",
+                "TEST.PRECISE_BN.ENABLED");
+        }
         Log($"Model: {cfg.Model.MetaArchitecture} with {Model.parameters().Sum(p => p.numel()):N0} parameters.");
         Optimizer = OptimizerBuilder.BuildSgd(Model, cfg.Solver);
         Schedule = LrSchedule.FromConfig(cfg.Solver, Log);
@@ -82,9 +91,7 @@ public sealed partial class DefaultTrainer : IDisposable
             return true;
         }
         var records = TrainRecords();
-        var mapper = new DatasetMapper(true, AugmentationList.Build(cfg.Input, true), cfg.Input.Format);
-        using var loader = DetectionDataLoader.CreateTrain(records, mapper, cfg.Solver.ImsPerBatch, cfg.DataLoader.NumWorkers,
-            cfg.DataLoader.AspectRatioGrouping, Seed, cfg.DataLoader.FilterEmptyAnnotations, DatasetLog.FromAction(Log));
+        using var loader = DetectionDataLoader.CreateTrain(cfg, records, Seed, DatasetLog.FromAction(Log));
         // The loop disposes each batch's tensors after its step; they are the mapped samples' own tensors.
         using var data = loader.Batches()
             .Select(b => (IReadOnlyList<DetectionInput>)b.Select(s => new DetectionInput(s.Image, s.Instances)).ToList())

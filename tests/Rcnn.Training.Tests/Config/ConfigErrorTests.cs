@@ -112,6 +112,31 @@ public class ConfigErrorTests
     }
 
     [TestMethod]
+    public void SwitchesThePortDoesNotImplementAreRefusedNotIgnored()
+    {
+        // Valid in detectron2, so not an unknown value: each says it is detectron2's, why it is not here, and what is.
+        var amp = LoadError("SOLVER:\n  AMP:\n    ENABLED: True\n", out _);
+        StringAssert.Contains(amp.Message, "'SOLVER.AMP.ENABLED'");
+        StringAssert.Contains(amp.Message, "value True is detectron2's but not supported by this port (mixed precision is a CUDA feature");
+        StringAssert.Contains(amp.Message, "supported: False");
+        StringAssert.Contains(LoadError("TEST:\n  AUG:\n    ENABLED: True\n", out _).Message, "GeneralizedRCNNWithTTA, is not implemented");
+        StringAssert.Contains(LoadError("MODEL:\n  LOAD_PROPOSALS: True\n", out _).Message, "reading DATASETS.PROPOSAL_FILES_* is not implemented");
+        var world = LoadError("SOLVER:\n  REFERENCE_WORLD_SIZE: 8\n", out _);
+        StringAssert.Contains(world.Message, "value 8 is detectron2's but not supported");
+        StringAssert.Contains(world.Message, "supported: 0, 1");
+        var sampler = LoadError("DATALOADER:\n  SAMPLER_TRAIN: RandomSubsetTrainingSampler\n", out _);
+        StringAssert.Contains(sampler.Message, "DATALOADER.RANDOM_SUBSET_RATIO, which detectron2's defaults do not define");
+        StringAssert.Contains(sampler.Message, "supported: 'TrainingSampler', 'RepeatFactorTrainingSampler'");
+        // A value outside detectron2's choices is still the plain choice error.
+        StringAssert.Contains(LoadError("DATALOADER:\n  SAMPLER_TRAIN: Foo\n", out _).Message, "is not allowed; allowed values:");
+        // The supported values load, from code too.
+        var cfg = new RcnnConfig();
+        cfg.MergeFromList(["SOLVER.REFERENCE_WORLD_SIZE", "1", "DATALOADER.SAMPLER_TRAIN", "RepeatFactorTrainingSampler"]);
+        Assert.ThrowsExactly<ConfigException>(() => cfg.SetValue("SOLVER.AMP.ENABLED", true));
+        Assert.IsFalse(cfg.Solver.Amp.Enabled);
+    }
+
+    [TestMethod]
     public void LengthViolationSaysTheExpectedLength()
     {
         var e = LoadError("MODEL:\n  ROI_BOX_HEAD:\n    BBOX_REG_WEIGHTS: [10.0, 10.0, 5.0]\n", out _);

@@ -242,9 +242,9 @@ public sealed class DetectionDataLoaderTests
         var timer = Stopwatch.StartNew();
         for (int i = 2; i < 8; i++) mapper.Map(records[i], new Random(i)).Dispose();
         Console.WriteLine($"BCCD map (decode 640x480 JPEG, resize to 800x1067, flip, tensor): {timer.Elapsed.TotalMilliseconds / 6:F1} ms per image");
-        using var loader = DetectionDataLoader.CreateTrain(records, mapper, cfg.Solver.ImsPerBatch, cfg.DataLoader.NumWorkers,
-            cfg.DataLoader.AspectRatioGrouping, seed: 0, cfg.DataLoader.FilterEmptyAnnotations, log);
+        using var loader = DetectionDataLoader.CreateTrain(cfg, records, seed: 0, log);
         Assert.IsTrue(log.Infos.Any(i => i.StartsWith("Removed 0 images")));  // every BCCD train image has a box
+        Assert.IsTrue(log.Infos.Contains("Using training sampler TrainingSampler."));
         for (int b = 0; b < 2; b++)
         {
             var batch = loader.NextBatch()!;

@@ -149,6 +149,52 @@ public class DefaultTrainerTests
         }
     }
 
+    [TestMethod]
+    public void PreciseBnIsRefusedOnlyWhereDetectron2WouldRunIt()
+    {
+        string dir = Directory.CreateTempSubdirectory("default-trainer").FullName;
+        try
+        {
+            // GN and FrozenBN have no batch statistics: detectron2 skips PreciseBN there, and so does the port.
+            var gn = TinyConfig(dir);
+            gn.MergeFromList(["TEST.PRECISE_BN.ENABLED", "True"]);
+            using (new DefaultTrainer(gn, Catalog(), new DefaultTrainerOptions { Log = _ => { } })) { }
+            var bn = TinyConfig(dir);
+            bn.MergeFromList(["TEST.PRECISE_BN.ENABLED", "True", "MODEL.RESNETS.NORM", "BN", "MODEL.BACKBONE.FREEZE_AT", "0"]);
+            var e = Assert.ThrowsExactly<ConfigException>(() => new DefaultTrainer(bn, Catalog(), new DefaultTrainerOptions { Log = _ => { } }));
+            StringAssert.Contains(e.Message, "TEST.PRECISE_BN.ENABLED True: recomputing BatchNorm statistics before evaluation is not implemented");
+            Assert.AreEqual("TEST.PRECISE_BN.ENABLED", e.Key);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [TestMethod]
+    public void TrainingWithRandomCropRuns()
+    {
+        // INPUT.CROP through the trainer: 6 iterations on 160-pixel windows of BCCD images, resized to 96.
+        string dir = Directory.CreateTempSubdirectory("default-trainer").FullName;
+        try
+        {
+            var cfg = TinyConfig(dir);
+            cfg.MergeFromList(["INPUT.CROP.ENABLED", "True", "INPUT.CROP.TYPE", "absolute", "INPUT.CROP.SIZE", "[160, 160]"]);
+            var log = new List<string>();
+            using var trainer = new DefaultTrainer(cfg, Catalog(), new DefaultTrainerOptions { Log = log.Add });
+            Assert.IsTrue(trainer.Train());
+            CollectionAssert.Contains(log, "[data] Augmentations used in training: [RandomCrop(crop_type='absolute', crop_size=[160.0, 160.0]), " +
+                "ResizeShortestEdge(short_edge_length=[96], max_size=128, sample_style='choice'), RandomFlip(prob=0.5, horizontal=True, vertical=False)].");
+            var losses = trainer.Trainer!.Storage.History("total_loss");
+            Assert.AreEqual(6, losses.Count);
+            Assert.IsTrue(losses.All(h => double.IsFinite(h.Value)));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     private static float[] FirstWeights(DefaultTrainer t) =>
         t.Model.named_parameters().First(p => p.name.EndsWith("cls_score.weight")).parameter.detach().cpu().data<float>().ToArray();
 }

@@ -13,6 +13,9 @@ public sealed class RandomFlip : Augmentation
     public double Prob { get; }
     public bool Horizontal { get; }
 
+    public override string ToString() =>
+        $"RandomFlip(prob={Prob.ToString(System.Globalization.CultureInfo.InvariantCulture)}, horizontal={(Horizontal ? "True" : "False")}, vertical={(Horizontal ? "False" : "True")})";
+
     public override Transform GetTransform(ImageBuffer image, Random rng)
     {
         if (rng.NextDouble() >= Prob) return NoOpTransform.Instance;

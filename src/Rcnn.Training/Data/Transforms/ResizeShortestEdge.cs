@@ -26,6 +26,9 @@ public sealed class ResizeShortestEdge : Augmentation
     public int MaxSize { get; }
     public string SampleStyle { get; }
 
+    public override string ToString() =>
+        $"ResizeShortestEdge(short_edge_length={Config.PyLiteral.Repr(ShortEdgeLengths.ToList())}, max_size={MaxSize}, sample_style='{SampleStyle}')";
+
     public override Transform GetTransform(ImageBuffer image, Random rng)
     {
         int size = SampleStyle == "range"

@@ -56,6 +56,28 @@ public class MetaArchFromConfigTests
     }
 
     [TestMethod]
+    public void AnImageWithNoBoxLeftTrainsAsBackground()
+    {
+        // INPUT.CROP can leave an image with no box: the RPN and the box head take all its samples as background.
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        var model = (GeneralizedRcnn)ModelRegistries.Default.BuildModel(Cpu("MODEL.ROI_HEADS.NUM_CLASSES", "3"));
+        model.train();
+        var empty = new DetectionInput(rand(3, 64, 96) * 255, new Instances(64, 96)
+        {
+            GtBoxes = new Boxes(zeros(0, 4)),
+            GtClasses = zeros(0, dtype: ScalarType.Int64),
+        });
+        var losses = model.Losses(new[] { empty, Input(64, 96) });
+        foreach (var (k, v) in losses) Assert.IsTrue(float.IsFinite(v.item<float>()), $"{k} = {v.item<float>()}");
+        losses.Values.Aggregate((a, b) => a + b).backward();
+        var alone = model.Losses(new[] { empty });
+        Assert.AreEqual(0f, alone["loss_rpn_loc"].item<float>());  // no foreground anchor, nothing to regress
+        Assert.AreEqual(0f, alone["loss_box_reg"].item<float>());
+        Assert.IsTrue(alone["loss_cls"].item<float>() > 0 && alone["loss_rpn_cls"].item<float>() > 0);
+    }
+
+    [TestMethod]
     public void ProposalNetworkAndPrecomputedProposalsBuildFromConfig()
     {
         using var scope = NewDisposeScope();

@@ -70,9 +70,9 @@ public sealed class AutoConfigTests
         Assert.AreEqual(128, c.RoiBatchSizePerImage);
         Assert.AreEqual(100, c.DetectionsPerImage);
         Assert.AreEqual(3, c.NumClasses);
-        // Iterations: 20 min -> 1200 * 0.9 - 30 = 1050 s of training; at 0.58 it/s (the README's measured speed)
+        // Iterations, unmeasured reserve: 20 min -> 1200 * 0.9 - 30 = 1050 s of training; at 0.58 it/s
         // floor(609.0) = 609; LR step at floor(0.8 * 609) = 487; warm-up 609 / 6 = 101.
-        Assert.AreEqual(609, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58));
+        Assert.AreEqual(609, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, BudgetReserve.Unmeasured(TimeSpan.FromMinutes(20))));
         var cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
         c.ApplyTo(cfg);
         Assert.AreEqual(609, cfg.Solver.MaxIter);
@@ -84,6 +84,24 @@ public sealed class AutoConfigTests
         Assert.AreEqual(128, cfg.Model.Fpn.OutChannels);
         CollectionAssert.AreEqual(new double[] { 32 }, cfg.Model.AnchorGenerator.Sizes[1]);
         Assert.AreEqual(3, cfg.Model.RoiHeads.NumClasses);
+    }
+
+    [TestMethod]
+    public void AMeasuredReserveKeepsWhatEvaluationNeedsNotATenthOfTheBudget()
+    {
+        // 87 val + 5 preview images at 0.15 s each: 30 + 2 * 0.15 * 92 = 57.6 s kept; 1200 - 57.6 = 1142.4 s of training,
+        // at 0.58 it/s floor(662.59) = 662 iterations (609 with the unmeasured 10% and 30 s).
+        var reserve = BudgetReserve.Measured(92, 0.15);
+        Assert.AreEqual(57.6, reserve.Seconds, 1e-9);
+        Assert.AreEqual("58 s: twice 0.15 s/image measured for 92 test and preview images, and 30 s for the artefacts", reserve.Why);
+        var c = AutoConfigPicker.PickShape(Bccd, TimeSpan.FromMinutes(20));
+        Assert.AreEqual(662, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, reserve));
+        StringAssert.Contains(c.Reasons.Single(r => r.Setting == "iterations").Why, "0.58 it/s measured x 1142 s (the budget left less 58 s: twice");
+        // A ten-hour budget keeps the same minute, not an hour; with no test data only the artefacts' 30 s.
+        Assert.AreEqual(36000 - 57.6, reserve.TrainingSeconds(TimeSpan.FromHours(10)), 1e-9);
+        Assert.AreEqual(3630, BudgetReserve.Unmeasured(TimeSpan.FromHours(10)).Seconds, 1e-9);
+        Assert.AreEqual(30, BudgetReserve.Measured(0, double.NaN).Seconds);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BudgetReserve.Measured(10, double.NaN));
     }
 
     [TestMethod]

@@ -18,8 +18,8 @@ namespace Rcnn.Cli.AutoConfig;
 ///   5th-percentile object at S, clamped to 8..32 px;</item>
 /// <item>ROI heads: 128 sampled boxes per image (256 when images hold more than 32 objects on average); detections
 ///   per image at least 100 and 1.5x the most crowded image;</item>
-/// <item>iterations: what the measured iterations per second fit into the budget, less 10% and 30 s for evaluation
-///   and artefacts; LR steps at 80%, warm-up one sixth (10..200 iterations).</item>
+/// <item>iterations: what the measured iterations per second fit into the budget, less a <see cref="BudgetReserve"/>
+///   for evaluation and artefacts; LR steps at 80%, warm-up one sixth (10..200 iterations).</item>
 /// </list>
 /// </summary>
 public static class AutoConfigPicker
@@ -78,17 +78,17 @@ public static class AutoConfigPicker
         return choice;
     }
 
-    /// <summary>Seconds left for training in <paramref name="budget"/>: 10% and 30 s are kept for evaluation and artefacts.</summary>
-    public static double TrainingSeconds(TimeSpan budget) => Math.Max(0, budget.TotalSeconds * 0.9 - 30);
-
-    /// <summary>Iterations that fit: floor(training seconds x iterations per second), at least 20.</summary>
-    public static int PickIterations(AutoConfigChoice choice, TimeSpan budget, double iterationsPerSecond)
+    /// <summary>Iterations that fit: floor(training seconds x iterations per second), at least 20; the training seconds
+    /// are <paramref name="budget"/> less <paramref name="reserve"/>.</summary>
+    public static int PickIterations(AutoConfigChoice choice, TimeSpan budget, double iterationsPerSecond, BudgetReserve reserve)
     {
         if (!(iterationsPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(iterationsPerSecond), iterationsPerSecond, "must be > 0");
-        int iters = Math.Max(20, (int)Math.Floor(TrainingSeconds(budget) * iterationsPerSecond));
+        ArgumentNullException.ThrowIfNull(reserve);
+        double seconds = reserve.TrainingSeconds(budget);
+        int iters = Math.Max(20, (int)Math.Floor(seconds * iterationsPerSecond));
         choice.MaxIter = iters;
         choice.Reasons.Add(("iterations", iters.ToString(CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture,
-            $"{iterationsPerSecond:F2} it/s measured x {TrainingSeconds(budget):F0} s (budget less 10% and 30 s for evaluation and artefacts)")));
+            $"{iterationsPerSecond:F2} it/s measured x {seconds:F0} s (the budget left less {reserve.Why})")));
         return iters;
     }
 

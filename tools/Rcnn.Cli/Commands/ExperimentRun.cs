@@ -36,7 +36,7 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         cfg.Datasets.Train.Clear();
         cfg.Datasets.Train.Add(TrainName);
         ctx.Line("Measuring training speed of the central configuration...");
-        double itPerSec = ThroughputProbe.Measure(cfg, catalog, Path.Combine(output, ".probe"), o.NumThreads);
+        double itPerSec = ThroughputProbe.Measure(cfg, catalog, Path.Combine(output, ".probe"), o.NumThreads).IterationsPerSecond;
         var plan = ExperimentPlan.For((o.Budget - clock.Elapsed).TotalSeconds, itPerSec, o.MaxTrials, o.Tuner == "random", o.Budget,
             (double)stats.ImageCount / cfg.Solver.ImsPerBatch);
         var space = ExperimentSpace.For(choice, stats, cfg, plan);

@@ -49,7 +49,7 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
 
         using var budgetStop = new CancellationTokenSource();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(budgetStop.Token, ctx.Stop);
-        double trainSeconds = AutoConfigPicker.TrainingSeconds(o.Budget) - clock.Elapsed.TotalSeconds;
+        double trainSeconds = (reserve ?? BudgetReserve.Unmeasured(o.Budget)).TrainingSeconds(o.Budget) - clock.Elapsed.TotalSeconds;
         budgetStop.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, trainSeconds)));
 
         var trainDeadline = DateTime.UtcNow.AddSeconds(Math.Max(1, trainSeconds));
@@ -97,6 +97,9 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
     }
 
     private TrainProgress? progress;
+
+    /// <summary>What the budget keeps for evaluation and artefacts, when the speed probe measured it.</summary>
+    private BudgetReserve? reserve;
 
     /// <summary>Whether the schedule was fitted to the budget here (not given by --config, SOLVER.MAX_ITER or a resume).</summary>
     private bool scheduleFitted;
@@ -162,8 +165,10 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
         if (choice is not null && !userIters)
         {
             ctx.Line("Measuring training speed at the picked size (a few iterations)...");
-            double itPerSec = ThroughputProbe.Measure(cfg, data.Catalog, Path.Combine(output, ".probe"), o.NumThreads);
-            AutoConfigPicker.PickIterations(choice, o.Budget - clock.Elapsed, itPerSec);
+            var testFiles = data.HasTest ? data.Test!.Records.Select(r => r.FileName).ToList() : [];
+            var speed = ThroughputProbe.Measure(cfg, data.Catalog, Path.Combine(output, ".probe"), o.NumThreads, testFiles.Take(4).ToList());
+            reserve = BudgetReserve.Measured(testFiles.Count + Math.Min(Math.Max(0, o.PreviewImages), testFiles.Count), speed.InferenceSecondsPerImage);
+            AutoConfigPicker.PickIterations(choice, o.Budget - clock.Elapsed, speed.IterationsPerSecond, reserve);
             cfg.MergeFromList(AutoConfigPicker.ScheduleOverrides(choice.MaxIter!.Value));
             scheduleFitted = !o.Overrides.Where((_, i) => i % 2 == 0).Contains("SOLVER.STEPS");
             cfg.MergeFromList(o.Overrides);

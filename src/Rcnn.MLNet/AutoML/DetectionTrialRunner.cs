@@ -72,8 +72,8 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
     /// <summary>Trains <paramref name="s"/> one segment and returns its result so far (also kept in the state); a
     /// segment that ends at a checkpoint pauses after <paramref name="pauseAfterSeconds"/> of the trial's training
     /// time when given, else at the checkpoint's iteration. A segment to the deadline is fitted to the time left and
-    /// refitted in place (<see cref="BudgetSchedule.Refit"/>,
-    /// <see cref="DefaultTrainer.Reschedule"/>) once halfway; neither fit goes past <paramref name="maxIterations"/>.</summary>
+    /// refitted in place while it trains (<see cref="DeadlineRefitter"/>, <see cref="DefaultTrainer.Reschedule"/>);
+    /// neither fit goes past <paramref name="maxIterations"/>.</summary>
     public DetectionTrialResult RunSegment(DetectionTrialState s, bool toDeadline, DateTime deadline, CancellationToken ct,
         double? pauseAfterSeconds = null, int? maxIterations = null)
     {
@@ -92,10 +92,10 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
         else deadlineStop.CancelAfter(left);
 
         var records = catalog.Get(validation);
-        bool timeStopped = false, refitChecked = !toDeadline;
+        bool timeStopped = false;
         CocoEvalResult eval;
         var cfg = Config(s, s.MaxIter);
-        int segmentStart = s.Done;
+        var refitter = toDeadline ? new DeadlineRefitter(s.Done, deadline, s.EvalSeconds, (fit, done) => Cap(fit, done, maxIterations)) : null;
         // The checkpoint this segment pauses at; none when it trains to the end of its schedule.
         int? target = !toDeadline && s.Scores.Count < s.Targets.Count ? s.Targets[s.Scores.Count] : null;
         CancellationTokenSource? segmentStop = null;
@@ -107,20 +107,16 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
             var t = trainer?.Trainer;
             var stop = segmentStop;
             if (t is null || stop is null) return;
-            if (!refitChecked && t.Iteration + 1 >= segmentStart + (t.MaxIteration - segmentStart) / 2)
+            if (refitter is not null)
             {
-                refitChecked = true;
-                var recent = t.Storage.History("time").Skip(2).Select(v => v.Value).ToList();
                 int was = t.MaxIteration;
-                if (recent.Count >= 10 && BudgetSchedule.Refit(t.Iteration + 1, was, recent, s.EvalSeconds, deadline - DateTime.UtcNow) is int refit
-                    && Cap(refit, t.Iteration + 1, maxIterations) is var fit && fit != was)
+                if (refitter.Check(t.Iteration, was, t.Storage.History("time"), DateTime.UtcNow) is int fit)
                 {
                     trainer!.Reschedule(BudgetSchedule.SolverOverrides(fit));
                     s.MaxIter = fit;
                     log(string.Create(CultureInfo.InvariantCulture,
                         $"Trial {s.Settings.TrialId}: schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was})."));
                 }
-                return;
             }
             if (target is not int k) return;
             double trained = pauseAfterSeconds is null ? 0 : s.TrainSeconds + t.Storage.History("time").Sum(v => v.Value);

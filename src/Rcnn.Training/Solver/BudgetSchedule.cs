@@ -5,7 +5,7 @@ namespace Rcnn.Training.Solver;
 /// <summary>
 /// The schedule of a run that must end by a deadline (<c>rcnn train --time-budget</c>, experiment trials): one LR step at
 /// 80% and a warm-up of a sixth (10..200 iterations), a length fitted to the time left at the measured iteration time,
-/// and a refit halfway when the machine turned out faster or slower than measured.
+/// and refits while it trains when the machine turned out faster or slower than measured (<see cref="DeadlineRefitter"/>).
 /// </summary>
 public static class BudgetSchedule
 {
@@ -40,7 +40,7 @@ public static class BudgetSchedule
     }
 
     /// <summary>
-    /// The schedule a run fitted to a deadline switches to halfway, when the iteration time measured since the fit
+    /// The schedule a run fitted to a deadline switches to, when the iteration time measured since the last check
     /// (<paramref name="recentSeconds"/>) says it is off by more than 5%: null when it is not, or when the new
     /// schedule's LR step would not lie ahead of <paramref name="done"/> (the step must still happen).
     /// </summary>

@@ -54,21 +54,21 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
 
         var trainDeadline = DateTime.UtcNow.AddSeconds(Math.Max(1, trainSeconds));
         DefaultTrainer? current = null;
-        int start = 0;
         // Only a schedule fitted here is refitted: one from --config or SOLVER.MAX_ITER is the user's to keep.
-        bool refitChecked = !scheduleFitted;
+        DeadlineRefitter? refitter = null;
         using var trainer = current = new DefaultTrainer(cfg, data.Catalog, new DefaultTrainerOptions
         {
             NumThreads = o.NumThreads,
             Log = line =>
             {
                 progress?.Log(line);
-                if (!refitChecked && current is not null) refitChecked = RefitToDeadline(current, start, trainDeadline);
+                if (refitter is not null && current is not null) RefitToDeadline(current, refitter);
             },
             LogPeriod = Math.Clamp(cfg.Solver.MaxIter / 50, 1, 20),
         });
         var trainClock = Stopwatch.StartNew();
-        start = trainer.ResumeOrLoad(o.Resume);
+        int start = trainer.ResumeOrLoad(o.Resume);
+        if (scheduleFitted) refitter = new DeadlineRefitter(start, trainDeadline);
         bool completed = RunWithProgress(trainer, start, stop.Token);
         trainClock.Stop();
         int done = trainer.Trainer?.Iteration ?? start;
@@ -104,24 +104,19 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
     /// <summary>Whether the schedule was fitted to the budget here (not given by --config, SOLVER.MAX_ITER or a resume).</summary>
     private bool scheduleFitted;
 
-    /// <summary>
-    /// Halfway through a schedule fitted to the budget, checks it against the iteration time measured since (the speed
-    /// probe runs a few iterations, often on a cold machine, and a shared host's speed drifts) and switches to
-    /// <see cref="BudgetSchedule.Refit"/>'s schedule when it is more than 5% off. Returns true once checked.
-    /// </summary>
-    private bool RefitToDeadline(DefaultTrainer trainer, int start, DateTime deadline)
+    /// <summary>Switches a schedule fitted to the budget to <paramref name="refitter"/>'s when the iteration time
+    /// measured says it is off (the speed probe runs a few iterations, often on a cold machine, and a shared host's
+    /// speed drifts).</summary>
+    private void RefitToDeadline(DefaultTrainer trainer, DeadlineRefitter refitter)
     {
         var t = trainer.Trainer;
-        if (t is null || t.Iteration + 1 < start + (t.MaxIteration - start) / 2) return false;
-        var recent = t.Storage.History("time").Skip(2).Select(v => v.Value).ToList();
-        if (recent.Count < 10) return false;
+        if (t is null) return;
         int was = t.MaxIteration;
-        if (BudgetSchedule.Refit(t.Iteration + 1, was, recent, 0, deadline - DateTime.UtcNow) is not int fit) return true;
+        if (refitter.Check(t.Iteration, was, t.Storage.History("time"), DateTime.UtcNow) is not int fit) return;
         trainer.Reschedule(BudgetSchedule.SolverOverrides(fit));
         progress?.Rescheduled(fit);
         ctx.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was}; {recent.Order().ElementAt(recent.Count / 2):F2} s/it measured)."));
-        return true;
+            $"Schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was}; {refitter.SecondsPerIteration:F2} s/it measured)."));
     }
 
     private bool RunWithProgress(DefaultTrainer trainer, int start, CancellationToken stop)

@@ -1,0 +1,70 @@
+namespace Rcnn.Training.Solver;
+
+/// <summary>
+/// Keeps a schedule fitted to a deadline on time while it trains (<c>rcnn train --time-budget</c>, experiment trials):
+/// from halfway through it, and again every tenth of it until its LR step, checks it against the iteration time
+/// measured since the last check and switches to <see cref="BudgetSchedule.Refit"/>'s schedule when it is more than 5%
+/// off. One check halfway was not enough on a shared host whose speed drifts: a slowdown after it could cut the run
+/// before its LR step, and a run cut by the deadline never trains at the lower LR.
+/// </summary>
+public sealed class DeadlineRefitter
+{
+    /// <summary>Iteration times a check needs since the last one (medians of fewer are noise).</summary>
+    public const int MinSamples = 10;
+
+    /// <summary>Iterations at the start of a segment whose times carry start-up costs (allocation, first batches).</summary>
+    public const int StartupIterations = 2;
+
+    private readonly int start;
+    private readonly DateTime deadline;
+    private readonly double reserveSeconds;
+    private readonly Func<int, int, int> cap;
+    private int? nextCheck;
+    private int measuredFrom;
+    private bool done;
+
+    /// <param name="start">The iteration the segment started at (the times it records begin there).</param>
+    /// <param name="deadline">When training must have ended (UTC).</param>
+    /// <param name="reserveSeconds">Time kept before the deadline for what follows training in the same budget.</param>
+    /// <param name="cap">Holds a new schedule (fit, done) to a limit; none when null.</param>
+    public DeadlineRefitter(int start, DateTime deadline, double reserveSeconds = 0, Func<int, int, int>? cap = null)
+    {
+        this.start = start;
+        this.deadline = deadline;
+        this.reserveSeconds = reserveSeconds;
+        this.cap = cap ?? ((fit, _) => fit);
+        measuredFrom = start + StartupIterations;
+    }
+
+    /// <summary>Whether checking is over: the LR step is behind, so the schedule no longer changes.</summary>
+    public bool Finished => done;
+
+    /// <summary>The median iteration time the last check measured (seconds); NaN before the first.</summary>
+    public double SecondsPerIteration { get; private set; } = double.NaN;
+
+    /// <summary>
+    /// After iteration <paramref name="iteration"/> (0-based, just trained) of a <paramref name="maxIteration"/>
+    /// schedule whose iteration times are <paramref name="times"/>: the schedule to switch to, or null to keep it.
+    /// </summary>
+    public int? Check(int iteration, int maxIteration, IReadOnlyList<(int Iteration, double Value)> times, DateTime now)
+    {
+        if (done) return null;
+        int trained = iteration + 1;
+        if (trained >= BudgetSchedule.LrStep(maxIteration))
+        {
+            done = true;
+            return null;
+        }
+        nextCheck ??= start + (maxIteration - start) / 2;
+        if (trained < nextCheck) return null;
+        var recent = times.Where(t => t.Iteration >= measuredFrom).Select(t => t.Value).ToList();
+        if (recent.Count < MinSamples) return null;
+
+        measuredFrom = trained;
+        SecondsPerIteration = recent.Order().ElementAt(recent.Count / 2);
+        int? refit = BudgetSchedule.Refit(trained, maxIteration, recent, reserveSeconds, deadline - now);
+        int schedule = refit is int r ? cap(r, trained) : maxIteration;
+        nextCheck = trained + Math.Max(MinSamples, (schedule - start) / 10);
+        return schedule != maxIteration ? schedule : null;
+    }
+}

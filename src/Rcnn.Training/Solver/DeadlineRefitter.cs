@@ -48,7 +48,8 @@ public sealed class DeadlineRefitter
     /// </summary>
     public int? Check(int iteration, int maxIteration, IReadOnlyList<(int Iteration, double Value)> times, DateTime now)
     {
-        if (done) return null;
+        // Lines logged while the trainer sets up (its loop not started: no schedule yet) are not checks.
+        if (done || iteration < start || maxIteration <= start) return null;
         int trained = iteration + 1;
         if (trained >= BudgetSchedule.LrStep(maxIteration))
         {

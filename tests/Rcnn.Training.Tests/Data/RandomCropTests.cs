@@ -8,8 +8,6 @@ namespace Rcnn.Training.Tests.Data;
 [TestClass]
 public sealed class RandomCropTests
 {
-    private static ImageBuffer Blank(int h, int w) => new(new byte[h * w * 3], h, w);
-
     [TestMethod]
     public void CropTransformKeepsTheWindowAndMovesBoxes()
     {
@@ -25,7 +23,7 @@ public sealed class RandomCropTests
             for (int x = 0; x < 3; x++)
                 Assert.AreEqual(100 + 10 * (y + 2) + (x + 1) + 2, cropped[y, x, 2]);
         Assert.AreEqual((-0.5, 1.0, 2.0, 3.5), t.ApplyBox((0.5, 3, 3, 5.5)));
-        Assert.ThrowsExactly<ArgumentException>(() => t.ApplyImage(Blank(3, 5)));
+        Assert.ThrowsExactly<ArgumentException>(() => t.ApplyImage(TestImages.Blank(3, 5)));
     }
 
     [TestMethod]
@@ -75,7 +73,7 @@ public sealed class RandomCropTests
         var counts = new int[3, 4];  // a 3x2 window in a 5x5 image: y0 in 0..2, x0 in 0..3
         for (int i = 0; i < 12000; i++)
         {
-            var t = (CropTransform)crop.GetTransform(Blank(5, 5), rng);
+            var t = (CropTransform)crop.GetTransform(TestImages.Blank(5, 5), rng);
             Assert.AreEqual((2, 3), (t.Width, t.Height));
             counts[t.Y0, t.X0]++;
         }
@@ -113,7 +111,7 @@ public sealed class RandomCropTests
         Assert.IsInstanceOfType<ResizeShortestEdge>(train[1]);
 
         // The whole chain: crop, then resize to the short side, then flip; boxes follow.
-        var (image, transforms) = AugmentationList.Build(input, true).Apply(Blank(480, 640), new Random(2));
+        var (image, transforms) = AugmentationList.Build(input, true).Apply(TestImages.Blank(480, 640), new Random(2));
         var crop = (CropTransform)transforms[0];
         Assert.IsTrue(crop.Height is >= 432 and <= 480 && crop.Width is >= 576 and <= 640);
         Assert.AreEqual(800, Math.Min(image.Height, image.Width));

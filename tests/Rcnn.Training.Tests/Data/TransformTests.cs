@@ -7,8 +7,6 @@ namespace Rcnn.Training.Tests.Data;
 [TestClass]
 public sealed class TransformTests
 {
-    private static ImageBuffer Blank(int h, int w) => new(new byte[h * w * 3], h, w);
-
     [TestMethod]
     public void ResizeShortestEdgeOutputSizes()
     {
@@ -24,7 +22,7 @@ public sealed class TransformTests
     [TestMethod]
     public void ResizeScalesBoxesWithTheImage()
     {
-        var t = (ResizeTransform)new ResizeShortestEdge([800], 1333).GetTransform(Blank(500, 1500), new Random(0));
+        var t = (ResizeTransform)new ResizeShortestEdge([800], 1333).GetTransform(TestImages.Blank(500, 1500), new Random(0));
         Assert.AreEqual(444, t.NewHeight);
         Assert.AreEqual(1333, t.NewWidth);
         // x scales by 1333/1500, y by 444/500.
@@ -45,12 +43,12 @@ public sealed class TransformTests
         var rng = new Random(3);
         for (int i = 0; i < 200; i++)
         {
-            seen.Add(((ResizeTransform)choice.GetTransform(Blank(10, 20), rng)).NewHeight);
-            seenRange.Add(((ResizeTransform)range.GetTransform(Blank(10, 20), rng)).NewHeight);
+            seen.Add(((ResizeTransform)choice.GetTransform(TestImages.Blank(10, 20), rng)).NewHeight);
+            seenRange.Add(((ResizeTransform)range.GetTransform(TestImages.Blank(10, 20), rng)).NewHeight);
         }
         CollectionAssert.AreEquivalent(new[] { 100, 200 }, seen.ToArray());
         CollectionAssert.AreEquivalent(new[] { 100, 101, 102, 103 }, seenRange.ToArray());
-        Assert.IsInstanceOfType<NoOpTransform>(new ResizeShortestEdge([0], 1333).GetTransform(Blank(4, 4), rng));
+        Assert.IsInstanceOfType<NoOpTransform>(new ResizeShortestEdge([0], 1333).GetTransform(TestImages.Blank(4, 4), rng));
         Assert.ThrowsExactly<ArgumentException>(() => new ResizeShortestEdge([1, 2, 3], 10, "range"));
     }
 
@@ -108,10 +106,10 @@ public sealed class TransformTests
     public void RandomFlipHonoursItsProbability()
     {
         var rng = new Random(1);
-        int flips = Enumerable.Range(0, 1000).Count(_ => new RandomFlip().GetTransform(Blank(2, 2), rng) is HFlipTransform);
+        int flips = Enumerable.Range(0, 1000).Count(_ => new RandomFlip().GetTransform(TestImages.Blank(2, 2), rng) is HFlipTransform);
         Assert.IsTrue(flips is > 430 and < 570, $"{flips} flips in 1000 at p = 0.5");
-        Assert.IsInstanceOfType<VFlipTransform>(new RandomFlip(1.0, horizontal: false, vertical: true).GetTransform(Blank(2, 2), rng));
-        Assert.IsInstanceOfType<NoOpTransform>(new RandomFlip(0.0).GetTransform(Blank(2, 2), rng));
+        Assert.IsInstanceOfType<VFlipTransform>(new RandomFlip(1.0, horizontal: false, vertical: true).GetTransform(TestImages.Blank(2, 2), rng));
+        Assert.IsInstanceOfType<NoOpTransform>(new RandomFlip(0.0).GetTransform(TestImages.Blank(2, 2), rng));
     }
 
     [TestMethod]

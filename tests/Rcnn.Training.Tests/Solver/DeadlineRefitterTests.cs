@@ -20,6 +20,9 @@ public class DeadlineRefitterTests
         var deadline = T0.AddSeconds(1000);
         var refitter = new DeadlineRefitter(0, deadline);
         var times = new List<(int, double)>();
+        // The trainer logs while it sets up, before its loop has a schedule: that is no check, nor the end of them.
+        Assert.IsNull(refitter.Check(0, 0, times, T0));
+        Assert.IsFalse(refitter.Finished);
         Record(times, 0, 500, 1.0);
         Assert.IsNull(refitter.Check(498, 1000, times, T0.AddSeconds(499)), "before halfway nothing is checked");
         // Halfway, 500 s left: 500 + floor((500 - 10) x 0.97 / 1.0) = 975, within 5% of 1000: kept.

@@ -50,4 +50,22 @@ public static class BudgetSchedule
         if (Math.Abs(fit - maxIter) <= 0.05 * maxIter) return null;
         return LrStep(fit) > done + MinMore ? fit : null;
     }
+
+    /// <summary>
+    /// The shorter schedule a run past its LR step switches to when the rest of <paramref name="maxIter"/> would not
+    /// end by the deadline at the iteration time measured (<paramref name="recentSeconds"/>), so that it completes
+    /// instead of being cut: what the time left (less <paramref name="reserveSeconds"/> and 3%) fits, at least
+    /// <see cref="MinMore"/> more; null when the rest fits. Never longer: the LR stays stepped down (a shorter
+    /// schedule's step lies further behind).
+    /// </summary>
+    public static int? Trim(int done, int maxIter, IReadOnlyList<double> recentSeconds, double reserveSeconds, TimeSpan left)
+    {
+        if (recentSeconds.Count == 0) throw new ArgumentException("No iteration times measured.", nameof(recentSeconds));
+        double perIteration = recentSeconds.Order().ElementAt(recentSeconds.Count / 2);
+        double seconds = left.TotalSeconds - reserveSeconds;
+        if ((maxIter - done) * perIteration <= seconds) return null;
+        int more = perIteration > 0 ? (int)Math.Floor(Math.Max(0, seconds) * 0.97 / perIteration) : 0;
+        int fit = done + Math.Max(MinMore, more);
+        return fit < maxIter ? fit : null;
+    }
 }

@@ -2,10 +2,11 @@ namespace Rcnn.Training.Solver;
 
 /// <summary>
 /// Keeps a schedule fitted to a deadline on time while it trains (<c>rcnn train --time-budget</c>, experiment trials):
-/// from halfway through it, and again every tenth of it until its LR step, checks it against the iteration time
-/// measured since the last check and switches to <see cref="BudgetSchedule.Refit"/>'s schedule when it is more than 5%
-/// off. One check halfway was not enough on a shared host whose speed drifts: a slowdown after it could cut the run
-/// before its LR step, and a run cut by the deadline never trains at the lower LR.
+/// from halfway through it, and again every tenth of it, checks it against the iteration time measured since the last
+/// check. Before its LR step it switches to <see cref="BudgetSchedule.Refit"/>'s schedule when it is more than 5% off;
+/// after the step it only shortens, to <see cref="BudgetSchedule.Trim"/>'s, when the rest would not end by the
+/// deadline. One check halfway was not enough on a shared host whose speed drifts: a slowdown after it could cut the
+/// run before its LR step (a run cut by the deadline never trains at the lower LR), or end it cut short.
 /// </summary>
 public sealed class DeadlineRefitter
 {
@@ -21,7 +22,6 @@ public sealed class DeadlineRefitter
     private readonly Func<int, int, int> cap;
     private int? nextCheck;
     private int measuredFrom;
-    private bool done;
 
     /// <param name="start">The iteration the segment started at (the times it records begin there).</param>
     /// <param name="deadline">When training must have ended (UTC).</param>
@@ -36,9 +36,6 @@ public sealed class DeadlineRefitter
         measuredFrom = start + StartupIterations;
     }
 
-    /// <summary>Whether checking is over: the LR step is behind, so the schedule no longer changes.</summary>
-    public bool Finished => done;
-
     /// <summary>The median iteration time the last check measured (seconds); NaN before the first.</summary>
     public double SecondsPerIteration { get; private set; } = double.NaN;
 
@@ -49,13 +46,8 @@ public sealed class DeadlineRefitter
     public int? Check(int iteration, int maxIteration, IReadOnlyList<(int Iteration, double Value)> times, DateTime now)
     {
         // Lines logged while the trainer sets up (its loop not started: no schedule yet) are not checks.
-        if (done || iteration < start || maxIteration <= start) return null;
+        if (iteration < start || maxIteration <= start) return null;
         int trained = iteration + 1;
-        if (trained >= BudgetSchedule.LrStep(maxIteration))
-        {
-            done = true;
-            return null;
-        }
         nextCheck ??= start + (maxIteration - start) / 2;
         if (trained < nextCheck) return null;
         var recent = times.Where(t => t.Iteration >= measuredFrom).Select(t => t.Value).ToList();
@@ -63,7 +55,9 @@ public sealed class DeadlineRefitter
 
         measuredFrom = trained;
         SecondsPerIteration = recent.Order().ElementAt(recent.Count / 2);
-        int? refit = BudgetSchedule.Refit(trained, maxIteration, recent, reserveSeconds, deadline - now);
+        int? refit = trained < BudgetSchedule.LrStep(maxIteration)
+            ? BudgetSchedule.Refit(trained, maxIteration, recent, reserveSeconds, deadline - now)
+            : BudgetSchedule.Trim(trained, maxIteration, recent, reserveSeconds, deadline - now);
         int schedule = refit is int r ? cap(r, trained) : maxIteration;
         nextCheck = trained + Math.Max(MinSamples, (schedule - start) / 10);
         return schedule != maxIteration ? schedule : null;

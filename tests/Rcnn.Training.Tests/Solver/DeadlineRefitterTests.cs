@@ -22,7 +22,7 @@ public class DeadlineRefitterTests
         var times = new List<(int, double)>();
         // The trainer logs while it sets up, before its loop has a schedule: that is no check, nor the end of them.
         Assert.IsNull(refitter.Check(0, 0, times, T0));
-        Assert.IsFalse(refitter.Finished);
+        Assert.IsTrue(double.IsNaN(refitter.SecondsPerIteration));
         Record(times, 0, 500, 1.0);
         Assert.IsNull(refitter.Check(498, 1000, times, T0.AddSeconds(499)), "before halfway nothing is checked");
         // Halfway, 500 s left: 500 + floor((500 - 10) x 0.97 / 1.0) = 975, within 5% of 1000: kept.
@@ -36,14 +36,15 @@ public class DeadlineRefitterTests
         // step (613) still lies ahead. Kept at 1000, the deadline would cut the run at about 777, before its step at 800.
         Assert.AreEqual(767, refitter.Check(599, 1000, times, T0.AddSeconds(680)));
         Assert.AreEqual(1.8, refitter.SecondsPerIteration);
-        Assert.IsFalse(refitter.Finished);
 
-        // Past the new schedule's LR step the schedule is left alone, however the speed goes.
-        Record(times, 600, 613, 4.0);
-        Assert.IsNull(refitter.Check(612, 767, times, T0.AddSeconds(732)));
-        Assert.IsTrue(refitter.Finished);
-        Record(times, 613, 700, 4.0);
-        Assert.IsNull(refitter.Check(699, 767, times, T0.AddSeconds(1080)));
+        // Past the new schedule's LR step (613) it is never lengthened: at 676, on time at 1.8 s/it, the rest
+        // (91 x 1.8 = 163.8 s) fits the 183.2 s left, and the schedule stays.
+        Record(times, 600, 676, 1.8);
+        Assert.IsNull(refitter.Check(675, 767, times, T0.AddSeconds(816.8)));
+        // At 752, after a slowdown to 2.2 s/it, the rest (15 x 2.2 = 33 s) does not fit the 16 s left: it is trimmed to
+        // 752 + floor(16 x 0.97 / 2.2) = 759 so that it completes, its LR still stepped down, instead of being cut.
+        Record(times, 676, 752, 2.2);
+        Assert.AreEqual(759, refitter.Check(751, 767, times, T0.AddSeconds(984)));
     }
 
     [TestMethod]

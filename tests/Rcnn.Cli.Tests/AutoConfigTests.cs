@@ -1,6 +1,7 @@
 using Rcnn.Cli.AutoConfig;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
+using Rcnn.Training.Solver;
 
 namespace Rcnn.Cli.Tests;
 
@@ -72,7 +73,7 @@ public sealed class AutoConfigTests
         Assert.AreEqual(3, c.NumClasses);
         // Iterations, unmeasured reserve: 20 min -> 1200 * 0.9 - 30 = 1050 s of training; at 0.58 it/s
         // floor(609.0) = 609; LR step at floor(0.8 * 609) = 487; warm-up 609 / 6 = 101.
-        Assert.AreEqual(609, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, BudgetReserve.Unmeasured(TimeSpan.FromMinutes(20))));
+        Assert.AreEqual(609, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, BudgetReserve.Unmeasured(TimeSpan.FromMinutes(20)), 205, 2));
         var cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
         c.ApplyTo(cfg);
         Assert.AreEqual(609, cfg.Solver.MaxIter);
@@ -87,6 +88,22 @@ public sealed class AutoConfigTests
     }
 
     [TestMethod]
+    public void AFastMachineStopsAtTwelveEpochsNotAtTheEndOfTheBudget()
+    {
+        // 87 val images at 0.12 s: 30 + 2 * 0.12 * 87 = 50.88 s kept; 1200 - 50.88 = 1149.12 s at 2.2 it/s fit
+        // floor(2528.06) = 2528 iterations, but 12 epochs of 205 images in batches of 2 are ceil(1230) = 1230.
+        var c = AutoConfigPicker.PickShape(Bccd, TimeSpan.FromMinutes(20));
+        Assert.AreEqual(1230, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 2.2, BudgetReserve.Measured(87, 0.12), 205, 2));
+        Assert.AreEqual(1230, c.IterationCap);
+        StringAssert.Contains(c.Reasons.Single(r => r.Setting == "iterations").Why, "12 epochs of 205 images in batches of 2, so the run ends early: trained from scratch for longer, a small dataset overfits. The budget fits 2528: 2.20 it/s measured x 1149 s");
+        // Four images a batch: ceil(12 * 205 / 4) = ceil(615) = 615. A slow machine keeps the fit (609 < 1230).
+        Assert.AreEqual(615, BudgetSchedule.EpochCap(205, 4));
+        Assert.AreEqual(609, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, BudgetReserve.Unmeasured(TimeSpan.FromMinutes(20)), 205, 2));
+        Assert.AreEqual(1230, c.IterationCap);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BudgetSchedule.EpochCap(0, 2));
+    }
+
+    [TestMethod]
     public void AMeasuredReserveKeepsWhatEvaluationNeedsNotATenthOfTheBudget()
     {
         // 87 val + 5 preview images at 0.15 s each: 30 + 2 * 0.15 * 92 = 57.6 s kept; 1200 - 57.6 = 1142.4 s of training,
@@ -95,7 +112,7 @@ public sealed class AutoConfigTests
         Assert.AreEqual(57.6, reserve.Seconds, 1e-9);
         Assert.AreEqual("58 s: twice 0.15 s/image measured for 92 test and preview images, and 30 s for the artefacts", reserve.Why);
         var c = AutoConfigPicker.PickShape(Bccd, TimeSpan.FromMinutes(20));
-        Assert.AreEqual(662, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, reserve));
+        Assert.AreEqual(662, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, reserve, 205, 2));
         StringAssert.Contains(c.Reasons.Single(r => r.Setting == "iterations").Why, "0.58 it/s measured x 1142 s (the budget left less 58 s: twice");
         // A ten-hour budget keeps the same minute, not an hour; with no test data only the artefacts' 30 s.
         Assert.AreEqual(36000 - 57.6, reserve.TrainingSeconds(TimeSpan.FromHours(10)), 1e-9);

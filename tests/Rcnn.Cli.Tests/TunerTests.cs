@@ -77,11 +77,11 @@ public sealed class TunerTests
     [TestMethod]
     public void ACappedFillStopsAtItsCapButAlwaysTrainsOnePeriodMore()
     {
-        Assert.AreEqual(3741, DetectionTrialRunner.Cap(3741, 225, null));
-        Assert.AreEqual(1638, DetectionTrialRunner.Cap(3741, 225, 1638));
-        Assert.AreEqual(900, DetectionTrialRunner.Cap(900, 225, 1638));      // the time left fits less: the fit stands
-        Assert.AreEqual(1705, DetectionTrialRunner.Cap(3741, 1700, 1638));  // already past the cap: one period more
-        Assert.AreEqual(1702, DetectionTrialRunner.Cap(1702, 1700, 1638));  // and never more than the time fits
+        Assert.AreEqual(3741, BudgetSchedule.Cap(3741, 225, null));
+        Assert.AreEqual(1638, BudgetSchedule.Cap(3741, 225, 1638));
+        Assert.AreEqual(900, BudgetSchedule.Cap(900, 225, 1638));      // the time left fits less: the fit stands
+        Assert.AreEqual(1705, BudgetSchedule.Cap(3741, 1700, 1638));  // already past the cap: one period more
+        Assert.AreEqual(1702, BudgetSchedule.Cap(1702, 1700, 1638));  // and never more than the time fits
     }
 
     [TestMethod]
@@ -131,9 +131,10 @@ public sealed class TunerTests
         Assert.AreEqual((4 * 50 + 431 - 50) / 431.0, t.ScheduleCost(4), 1e-9);
         Assert.IsNull(plan.MaxFillIterations);
         // BCCD's 205 training images in batches of 2: 12 epochs are ceil(1230) iterations, more than the 581 that fit, so
-        // the survivor may use its speed up to 1230; with 10 images (5 iterations an epoch) only up to the 581.
-        Assert.AreEqual(1230, Commands.ExperimentPlan.For(1140, 0.6, 6, random: false, TimeSpan.FromMinutes(20), 205 / 2.0).MaxFillIterations);
-        Assert.AreEqual(581, Commands.ExperimentPlan.For(1140, 0.6, 6, random: false, TimeSpan.FromMinutes(20), 5).MaxFillIterations);
+        // the survivor may use its speed up to 1230; with 10 images 12 epochs are 60 iterations, the cap rcnn train's own
+        // schedule has too, though 581 would fit.
+        Assert.AreEqual(1230, Commands.ExperimentPlan.For(1140, 0.6, 6, random: false, TimeSpan.FromMinutes(20), 205, 2).MaxFillIterations);
+        Assert.AreEqual(60, Commands.ExperimentPlan.For(1140, 0.6, 6, random: false, TimeSpan.FromMinutes(20), 10, 2).MaxFillIterations);
         // Random search: equal shares of 581.4 / 6 = 96.9 -> 90.
         Assert.AreEqual(90, Commands.ExperimentPlan.For(1140, 0.6, 6, random: true, TimeSpan.FromMinutes(20)).Iterations);
         // Two hours: R-34 joins; 8 trials allowed and each still gets 40+ iterations.

@@ -81,7 +81,7 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
         if (toDeadline && s.IterationSeconds.Count > 0)
         {
             int time = FitToDeadline(s, deadline);
-            int fitted = Cap(time, s.Done, maxIterations);
+            int fitted = BudgetSchedule.Cap(time, s.Done, maxIterations);
             log(string.Create(CultureInfo.InvariantCulture,
                 $"Trial {s.Settings.TrialId}: schedule fitted to the time left: {fitted} iterations (was {s.MaxIter}){(fitted < time ? $"; capped at {maxIterations}, where {time} would fit" : "")}."));
             s.MaxIter = fitted;
@@ -95,7 +95,7 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
         bool timeStopped = false;
         CocoEvalResult eval;
         var cfg = Config(s, s.MaxIter);
-        var refitter = toDeadline ? new DeadlineRefitter(s.Done, deadline, s.EvalSeconds, (fit, done) => Cap(fit, done, maxIterations)) : null;
+        var refitter = toDeadline ? new DeadlineRefitter(s.Done, deadline, s.EvalSeconds, (fit, done) => BudgetSchedule.Cap(fit, done, maxIterations)) : null;
         // The checkpoint this segment pauses at; none when it trains to the end of its schedule.
         int? target = !toDeadline && s.Scores.Count < s.Targets.Count ? s.Targets[s.Scores.Count] : null;
         CancellationTokenSource? segmentStop = null;
@@ -179,10 +179,6 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
     /// iteration time, keeping its last scoring's time for the final one (<see cref="BudgetSchedule.FitToDeadline"/>).</summary>
     public static int FitToDeadline(DetectionTrialState s, DateTime deadline) =>
         BudgetSchedule.FitToDeadline(s.Done, s.IterationSeconds, s.EvalSeconds, deadline - DateTime.UtcNow);
-
-    /// <summary>A fitted schedule of <paramref name="fit"/> iterations held to <paramref name="max"/> when set, but never
-    /// shorter than what is done plus <see cref="BudgetSchedule.MinMore"/>.</summary>
-    public static int Cap(int fit, int done, int? max) => max is int m ? Math.Max(Math.Min(fit, m), Math.Min(fit, done + BudgetSchedule.MinMore)) : fit;
 
     private static double Clean(double v) => v < 0 || double.IsNaN(v) ? 0 : v;
 

@@ -18,6 +18,10 @@ public sealed class AutoConfigChoice
     /// <summary>Null until the throughput is known (<see cref="AutoConfigPicker.PickIterations"/>).</summary>
     public int? MaxIter { get; set; }
 
+    /// <summary>The most iterations the schedule may grow to when refitted to the budget
+    /// (<see cref="Rcnn.Training.Solver.BudgetSchedule.MaxEpochs"/>); null until <see cref="MaxIter"/> is picked.</summary>
+    public int? IterationCap { get; set; }
+
     public List<(string Setting, string Value, string Why)> Reasons { get; } = new();
 
     /// <summary>Writes the choice into <paramref name="cfg"/> (built on models/CPU/faster_rcnn_R_18_FPN_cpu.yaml).</summary>

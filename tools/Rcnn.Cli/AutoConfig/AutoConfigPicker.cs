@@ -19,7 +19,8 @@ namespace Rcnn.Cli.AutoConfig;
 /// <item>ROI heads: 128 sampled boxes per image (256 when images hold more than 32 objects on average); detections
 ///   per image at least 100 and 1.5x the most crowded image;</item>
 /// <item>iterations: what the measured iterations per second fit into the budget, less a <see cref="BudgetReserve"/>
-///   for evaluation and artefacts; LR steps at 80%, warm-up one sixth (10..200 iterations).</item>
+///   for evaluation and artefacts, but at most <see cref="BudgetSchedule.MaxEpochs"/> epochs; LR steps at 80%, warm-up
+///   one sixth (10..200 iterations).</item>
 /// </list>
 /// </summary>
 public static class AutoConfigPicker
@@ -80,15 +81,23 @@ public static class AutoConfigPicker
 
     /// <summary>Iterations that fit: floor(training seconds x iterations per second), at least 20; the training seconds
     /// are <paramref name="budget"/> less <paramref name="reserve"/>.</summary>
-    public static int PickIterations(AutoConfigChoice choice, TimeSpan budget, double iterationsPerSecond, BudgetReserve reserve)
+    /// <param name="trainImages">Training images, for the <see cref="BudgetSchedule.MaxEpochs"/> cap (with
+    /// <paramref name="imagesPerBatch"/>).</param>
+    public static int PickIterations(AutoConfigChoice choice, TimeSpan budget, double iterationsPerSecond, BudgetReserve reserve,
+        int trainImages, int imagesPerBatch)
     {
         if (!(iterationsPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(iterationsPerSecond), iterationsPerSecond, "must be > 0");
         ArgumentNullException.ThrowIfNull(reserve);
         double seconds = reserve.TrainingSeconds(budget);
-        int iters = Math.Max(20, (int)Math.Floor(seconds * iterationsPerSecond));
+        int fit = Math.Max(20, (int)Math.Floor(seconds * iterationsPerSecond));
+        int cap = BudgetSchedule.EpochCap(trainImages, imagesPerBatch);
+        int iters = Math.Min(fit, cap);
         choice.MaxIter = iters;
-        choice.Reasons.Add(("iterations", iters.ToString(CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture,
-            $"{iterationsPerSecond:F2} it/s measured x {seconds:F0} s (the budget left less {reserve.Why})")));
+        choice.IterationCap = cap;
+        var inv = CultureInfo.InvariantCulture;
+        string timed = string.Create(inv, $"{iterationsPerSecond:F2} it/s measured x {seconds:F0} s (the budget left less {reserve.Why})");
+        choice.Reasons.Add(("iterations", iters.ToString(inv), fit <= cap ? timed : string.Create(inv,
+            $"{BudgetSchedule.MaxEpochs} epochs of {trainImages} images in batches of {imagesPerBatch}, so the run ends early: trained from scratch for longer, a small dataset overfits. The budget fits {fit}: {timed}")));
         return iters;
     }
 

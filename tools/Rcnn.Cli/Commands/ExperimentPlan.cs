@@ -1,4 +1,5 @@
 using System.Globalization;
+using Rcnn.Training.Solver;
 
 namespace Rcnn.Cli.Commands;
 
@@ -7,7 +8,8 @@ namespace Rcnn.Cli.Commands;
 /// --max-trials; more than 4 only when each still gets <see cref="MinFirst"/> iterations), the first of them the
 /// configuration <c>rcnn train</c> would pick, trains r iterations each, <see cref="Explore"/> of the budget in all; the
 /// best one is promoted and trains on from its checkpoint with its schedule fitted to the rest of the budget, so the
-/// winning configuration gets most of the time a single run would, though at most <see cref="MaxFillIterations"/>; when
+/// winning configuration gets most of the time a single run would, though at most <see cref="MaxFillIterations"/>
+/// (<see cref="BudgetSchedule.MaxEpochs"/>, as <c>rcnn train</c>'s schedule); when
 /// that ends it early, the next best trial trains on in the time left (capped too), and the better of the two wins.
 /// Random search: every trial gets an equal share. Iterations are what the measured speed fits in 85% of the time left
 /// (15% for validation scoring and start-ups).
@@ -15,15 +17,6 @@ namespace Rcnn.Cli.Commands;
 public sealed record ExperimentPlan(int TrialsPerBracket, int Iterations, double CheckpointFraction, double StopFraction,
     IReadOnlyList<int> Depths, string Description, int? MaxFillIterations = null)
 {
-    /// <summary>
-    /// Epochs a promoted configuration may train in all, when the central one would train fewer in the budget: about
-    /// detectron2's 1x schedule (90k iterations of 16 images on COCO's 118k). A faster configuration filled to the budget
-    /// on a small dataset overfits: on BCCD (205 training images) a 192-px, FPN-64 trial filled to 3500-3645 iterations
-    /// (34-36 epochs) ended at val AP50 85.7-85.9 with a training loss of 0.29 against the default's 0.49 at 2000
-    /// iterations (89.1-89.6), while such configurations at 1470-1490 iterations (14 epochs) reached 88.5-89.2.
-    /// </summary>
-    public const double FillEpochs = 12;
-
     /// <summary>The share of the budget's iterations the bracket's first segments take between them.</summary>
     public const double Explore = 0.35;
 
@@ -31,9 +24,10 @@ public sealed record ExperimentPlan(int TrialsPerBracket, int Iterations, double
     /// more than 4 trials only when each still gets this many.</summary>
     public const int MinFirst = 100;
 
-    /// <param name="iterationsPerEpoch">Training images over images per batch; 0 leaves the survivor's schedule uncapped.</param>
+    /// <param name="trainImages">Training images; 0 leaves the survivor's schedule uncapped.</param>
+    /// <param name="imagesPerBatch">SOLVER.IMS_PER_BATCH.</param>
     public static ExperimentPlan For(double secondsLeft, double iterationsPerSecond, int maxTrials, bool random, TimeSpan budget,
-        double iterationsPerEpoch = 0)
+        int trainImages = 0, int imagesPerBatch = 2)
     {
         if (!(iterationsPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(iterationsPerSecond), iterationsPerSecond, "must be > 0");
         if (maxTrials < 1) throw new ArgumentOutOfRangeException(nameof(maxTrials), maxTrials, "must be >= 1");
@@ -51,9 +45,9 @@ public sealed record ExperimentPlan(int TrialsPerBracket, int Iterations, double
         int first = Math.Max(20, (int)Math.Round(Explore * total / n / 5) * 5);
         int schedule = Math.Max(2 * first, (int)total - (n - 1) * first);
         double fraction = (double)first / schedule;
-        // The central configuration's whole-budget iterations, or FillEpochs when more: a faster survivor uses its speed
-        // for more iterations only up to there.
-        int? cap = iterationsPerEpoch > 0 ? Math.Max((int)total, (int)Math.Ceiling(FillEpochs * iterationsPerEpoch)) : null;
+        // As rcnn train's own schedule: a faster survivor uses its speed for more iterations only up to
+        // BudgetSchedule.MaxEpochs (a small dataset overfits).
+        int? cap = trainImages > 0 ? BudgetSchedule.EpochCap(trainImages, imagesPerBatch) : null;
         string capped = cap is int c ? string.Create(inv, $", at most {c}; if that ends early, the next best trains on in the time left") : "";
         return new ExperimentPlan(n, schedule, fraction, n == 1 ? 0 : 1 - 1.0 / n, depths, string.Create(inv,
             $"About {total:F0} iterations fit: {n} trials train {first} iterations each, then the best one resumes and trains on to the end of the budget (nominally {schedule} iterations{capped})."),

@@ -38,7 +38,7 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         ctx.Line("Measuring training speed of the central configuration...");
         double itPerSec = ThroughputProbe.Measure(cfg, catalog, Path.Combine(output, ".probe"), o.NumThreads).IterationsPerSecond;
         var plan = ExperimentPlan.For((o.Budget - clock.Elapsed).TotalSeconds, itPerSec, o.MaxTrials, o.Tuner == "random", o.Budget,
-            (double)stats.ImageCount / cfg.Solver.ImsPerBatch);
+            stats.ImageCount, cfg.Solver.ImsPerBatch);
         var space = ExperimentSpace.For(choice, stats, cfg, plan);
         ctx.Line(string.Create(CultureInfo.InvariantCulture, $"{itPerSec:F2} it/s at R-{choice.BackboneDepth} FPN {choice.FpnChannels}, {choice.ShortSide} px. {plan.Description}"));
         ctx.Line($"Search space: depth [{string.Join(", ", space.BackboneDepths)}], LR {space.MinBaseLearningRate}..{space.MaxBaseLearningRate} (log), " +

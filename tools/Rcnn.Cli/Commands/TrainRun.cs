@@ -68,7 +68,7 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
         });
         var trainClock = Stopwatch.StartNew();
         int start = trainer.ResumeOrLoad(o.Resume);
-        if (scheduleFitted) refitter = new DeadlineRefitter(start, trainDeadline);
+        if (scheduleFitted) refitter = new DeadlineRefitter(start, trainDeadline, cap: (fit, done) => BudgetSchedule.Cap(fit, done, choice?.IterationCap));
         bool completed = RunWithProgress(trainer, start, stop.Token);
         trainClock.Stop();
         int done = trainer.Trainer?.Iteration ?? start;
@@ -163,7 +163,8 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
             var testFiles = data.HasTest ? data.Test!.Records.Select(r => r.FileName).ToList() : [];
             var speed = ThroughputProbe.Measure(cfg, data.Catalog, Path.Combine(output, ".probe"), o.NumThreads, testFiles.Take(4).ToList());
             reserve = BudgetReserve.Measured(testFiles.Count + Math.Min(Math.Max(0, o.PreviewImages), testFiles.Count), speed.InferenceSecondsPerImage);
-            AutoConfigPicker.PickIterations(choice, o.Budget - clock.Elapsed, speed.IterationsPerSecond, reserve);
+            AutoConfigPicker.PickIterations(choice, o.Budget - clock.Elapsed, speed.IterationsPerSecond, reserve,
+                data.Train.Records.Count, cfg.Solver.ImsPerBatch);
             cfg.MergeFromList(AutoConfigPicker.ScheduleOverrides(choice.MaxIter!.Value));
             scheduleFitted = !o.Overrides.Where((_, i) => i % 2 == 0).Contains("SOLVER.STEPS");
             cfg.MergeFromList(o.Overrides);

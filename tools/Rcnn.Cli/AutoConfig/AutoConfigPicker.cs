@@ -79,8 +79,9 @@ public static class AutoConfigPicker
         return choice;
     }
 
-    /// <summary>Iterations that fit: floor(training seconds x iterations per second), at least 20; the training seconds
-    /// are <paramref name="budget"/> less <paramref name="reserve"/>.</summary>
+    /// <summary>Iterations that fit: floor(training seconds x iterations per second), at least 20, but at most
+    /// <see cref="BudgetSchedule.MaxEpochs"/> epochs (<see cref="AutoConfigChoice.IterationCap"/>, which refits keep to);
+    /// the training seconds are <paramref name="budget"/> less <paramref name="reserve"/>.</summary>
     /// <param name="trainImages">Training images, for the <see cref="BudgetSchedule.MaxEpochs"/> cap (with
     /// <paramref name="imagesPerBatch"/>).</param>
     public static int PickIterations(AutoConfigChoice choice, TimeSpan budget, double iterationsPerSecond, BudgetReserve reserve,

@@ -10,7 +10,7 @@ namespace Rcnn.Cli.Commands;
 /// best one is promoted and trains on from its checkpoint with its schedule fitted to the rest of the budget, so the
 /// winning configuration gets most of the time a single run would, though at most <see cref="MaxFillIterations"/>
 /// (<see cref="BudgetSchedule.MaxEpochs"/>, as <c>rcnn train</c>'s schedule); when
-/// that ends it early, the next best trial trains on in the time left (capped too), and the better of the two wins.
+/// that ends it early, the next best trials train on in the time left (capped too), and the best of them wins.
 /// Random search: every trial gets an equal share. Iterations are what the measured speed fits in 85% of the time left
 /// (15% for validation scoring and start-ups).
 /// </summary>

@@ -115,7 +115,7 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
                     trainer!.Reschedule(BudgetSchedule.SolverOverrides(fit));
                     s.MaxIter = fit;
                     log(string.Create(CultureInfo.InvariantCulture,
-                        $"Trial {s.Settings.TrialId}: schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was})."));
+                        $"Trial {s.Settings.TrialId}: schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was}){(refitter.Fitted > fit ? $"; capped at {maxIterations}, where {refitter.Fitted} would fit" : "")}."));
                 }
             }
             if (target is not int k) return;

@@ -39,6 +39,10 @@ public sealed class DeadlineRefitter
     /// <summary>The median iteration time the last check measured (seconds); NaN before the first.</summary>
     public double SecondsPerIteration { get; private set; } = double.NaN;
 
+    /// <summary>The schedule the last check fitted to the time left before the cap held it; null before the first
+    /// check or when it kept the schedule. Greater than the schedule returned when the cap bound, so logs can say so.</summary>
+    public int? Fitted { get; private set; }
+
     /// <summary>
     /// After iteration <paramref name="iteration"/> (0-based, just trained) of a <paramref name="maxIteration"/>
     /// schedule whose iteration times are <paramref name="times"/>: the schedule to switch to, or null to keep it.
@@ -58,6 +62,7 @@ public sealed class DeadlineRefitter
         int? refit = trained < BudgetSchedule.LrStep(maxIteration)
             ? BudgetSchedule.Refit(trained, maxIteration, recent, reserveSeconds, deadline - now)
             : BudgetSchedule.Trim(trained, maxIteration, recent, reserveSeconds, deadline - now);
+        Fitted = refit;
         int schedule = refit is int r ? cap(r, trained) : maxIteration;
         nextCheck = trained + Math.Max(MinSamples, (schedule - start) / 10);
         return schedule != maxIteration ? schedule : null;

@@ -61,6 +61,7 @@ public class DeadlineRefitterTests
         Record(times, 14, 16, 1.0);
         // Ten measured at 1 s/it, 100 s left: 16 + floor(90 x 0.97) = 103, held to the cap of 50.
         Assert.AreEqual(50, refitter.Check(15, 24, times, T0));
+        Assert.AreEqual(103, refitter.Fitted);
     }
 
     [TestMethod]
@@ -71,5 +72,6 @@ public class DeadlineRefitterTests
         Record(times, 0, 100, 1.0);
         // 100 + floor((301 - 90 - 10) x 0.97 / 1.0) = 294 against the 200 planned.
         Assert.AreEqual(294, refitter.Check(99, 200, times, T0));
+        Assert.AreEqual(294, refitter.Fitted);
     }
 }

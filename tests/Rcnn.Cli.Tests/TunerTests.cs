@@ -82,6 +82,10 @@ public sealed class TunerTests
         Assert.AreEqual(900, BudgetSchedule.Cap(900, 225, 1638));      // the time left fits less: the fit stands
         Assert.AreEqual(1705, BudgetSchedule.Cap(3741, 1700, 1638));  // already past the cap: one period more
         Assert.AreEqual(1702, BudgetSchedule.Cap(1702, 1700, 1638));  // and never more than the time fits
+        // The log lines say when the cap bound, and only then.
+        Assert.AreEqual("; capped at 1638, where 3741 would fit", BudgetSchedule.CapNote(1638, 3741, "1638"));
+        Assert.AreEqual("", BudgetSchedule.CapNote(900, 900, "1638"));
+        Assert.AreEqual("", BudgetSchedule.CapNote(900, null, "1638"));
     }
 
     [TestMethod]

@@ -83,7 +83,7 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
             int time = FitToDeadline(s, deadline);
             int fitted = BudgetSchedule.Cap(time, s.Done, maxIterations);
             log(string.Create(CultureInfo.InvariantCulture,
-                $"Trial {s.Settings.TrialId}: schedule fitted to the time left: {fitted} iterations (was {s.MaxIter}){(fitted < time ? $"; capped at {maxIterations}, where {time} would fit" : "")}."));
+                $"Trial {s.Settings.TrialId}: schedule fitted to the time left: {fitted} iterations (was {s.MaxIter}){BudgetSchedule.CapNote(fitted, time, $"{maxIterations}")}."));
             s.MaxIter = fitted;
         }
         using var deadlineStop = new CancellationTokenSource();
@@ -115,7 +115,7 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
                     trainer!.Reschedule(BudgetSchedule.SolverOverrides(fit));
                     s.MaxIter = fit;
                     log(string.Create(CultureInfo.InvariantCulture,
-                        $"Trial {s.Settings.TrialId}: schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was}){(refitter.Fitted > fit ? $"; capped at {maxIterations}, where {refitter.Fitted} would fit" : "")}."));
+                        $"Trial {s.Settings.TrialId}: schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was}){BudgetSchedule.CapNote(fit, refitter.Fitted, $"{maxIterations}")}."));
                 }
             }
             if (target is not int k) return;

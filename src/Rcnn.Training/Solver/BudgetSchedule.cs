@@ -41,6 +41,12 @@ public static class BudgetSchedule
     /// </summary>
     public static int Cap(int fit, int done, int? max) => max is int m ? Math.Max(Math.Min(fit, m), Math.Min(fit, done + MinMore)) : fit;
 
+    /// <summary>What a log line adds when <see cref="Cap"/> held a <paramref name="schedule"/> below the
+    /// <paramref name="fitted"/> one the time allowed ("; capped at <paramref name="cap"/>, where N would fit"); empty
+    /// when it did not.</summary>
+    public static string CapNote(int schedule, int? fitted, string cap) =>
+        fitted > schedule ? string.Create(CultureInfo.InvariantCulture, $"; capped at {cap}, where {fitted} would fit") : "";
+
     /// <summary>The iteration of the schedule's LR step: 80% of <paramref name="maxIter"/>.</summary>
     public static int LrStep(int maxIter) => Math.Max(1, (int)(maxIter * 0.8));
 

@@ -116,14 +116,8 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
         trainer.Reschedule(BudgetSchedule.SolverOverrides(fit));
         progress?.Rescheduled(fit);
         ctx.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was}; {refitter.SecondsPerIteration:F2} s/it measured){Capped(fit, refitter.Fitted)}."));
+            $"Schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was}; {refitter.SecondsPerIteration:F2} s/it measured){BudgetSchedule.CapNote(fit, refitter.Fitted, $"{BudgetSchedule.MaxEpochs} epochs")}."));
     }
-
-    /// <summary>Says when the refit stopped at the epoch cap short of what the time left would fit.</summary>
-    private static string Capped(int schedule, int? fitted) =>
-        fitted > schedule
-            ? string.Create(CultureInfo.InvariantCulture, $"; capped at {BudgetSchedule.MaxEpochs} epochs, where {fitted} would fit")
-            : "";
 
     private bool RunWithProgress(DefaultTrainer trainer, int start, CancellationToken stop)
     {

@@ -6,6 +6,13 @@ public sealed class ResNetsConfig
     [ConfigChoice(18, 34, 50, 101, 152)]
     public int Depth { get; set; } = 50;
 
+    /// <summary>
+    /// Blocks in res2..res5, in place of DEPTH's ([2, 2, 2, 2] for 18, [3, 4, 6, 3] for 34 and 50 ...); empty, the
+    /// default, takes DEPTH's. Not a detectron2 key (detectron2 derives them from DEPTH alone): pretrained trunks such as
+    /// ML.NET's ResNet18.onnx, whose res5 has 3 blocks, need it. DEPTH still picks the block type (basic below 50).
+    /// </summary>
+    public List<int> NumBlocksPerStage { get; set; } = [];
+
     [ConfigChoice("stem", "res2", "res3", "res4", "res5"), ConfigLength(Min = 1)]
     public List<string> OutFeatures { get; set; } = ["res4"];
 

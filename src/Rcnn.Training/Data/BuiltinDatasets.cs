@@ -2,7 +2,8 @@ namespace Rcnn.Training.Data;
 
 /// <summary>
 /// detectron2's <c>builtin.py</c> idea: datasets that ship with (or are expected beside) the repository, registered by
-/// name so configs can say <c>DATASETS.TRAIN: ("bccd_train",)</c>. The root is <c>$RCNN_DATASETS</c> when set, else the
+/// name so configs can say <c>DATASETS.TRAIN: ("bccd_train",)</c>: BCCD's bccd_train/val/trainval/test and the
+/// playing-card photos' cards_train/test (datasets/README.md). The root is <c>$RCNN_DATASETS</c> when set, else the
 /// <c>datasets/</c> folder next to the nearest <c>Rcnn.MLNet.sln</c> above the executable.
 /// </summary>
 public static class BuiltinDatasets
@@ -22,6 +23,16 @@ public static class BuiltinDatasets
         ["bccd_test"] = "test",
     };
 
+    /// <summary>The playing-card photos' classes (card ranks of a Pinochle deck) in contiguous-id order.</summary>
+    public static IReadOnlyList<string> CardsClasses { get; } = ["nine", "ten", "jack", "queen", "king", "ace"];
+
+    /// <summary>Builtin name to VOC split; all live under <c>&lt;root&gt;/cards/Cards</c> (the author's split: no val).</summary>
+    public static IReadOnlyDictionary<string, string> CardsSplits { get; } = new Dictionary<string, string>
+    {
+        ["cards_train"] = "train",
+        ["cards_test"] = "test",
+    };
+
     /// <summary>The datasets folder: <paramref name="explicitRoot"/>, else $RCNN_DATASETS, else found by walking up.
     /// Null when none can be found (registration still works; loading then fails naming the path).</summary>
     public static string? FindRoot(string? explicitRoot = null)
@@ -39,7 +50,9 @@ public static class BuiltinDatasets
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var datasets = FindRoot(root);
-        foreach (var (name, split) in BccdSplits)
+        var all = BccdSplits.Select(s => (s.Key, s.Value, Folder: Path.Combine("bccd", "BCCD"), Classes: BccdClasses))
+            .Concat(CardsSplits.Select(s => (s.Key, s.Value, Folder: Path.Combine("cards", "Cards"), Classes: CardsClasses)));
+        foreach (var (name, split, folder, classes) in all)
         {
             if (datasets is null)
             {
@@ -47,7 +60,7 @@ public static class BuiltinDatasets
                     $"Dataset '{name}' needs the datasets folder: set {EnvironmentVariable} or run from inside the repository."));
                 continue;
             }
-            catalog.RegisterPascalVoc(name, Path.Combine(datasets, "bccd", "BCCD"), split, BccdClasses);
+            catalog.RegisterPascalVoc(name, Path.Combine(datasets, folder), split, classes);
         }
     }
 }

@@ -52,13 +52,26 @@ public sealed class ResNet : Backbone
         Freeze(freezeAt, stages);
     }
 
-    /// <summary>Builds a standard ResNet (detectron2's <c>build_resnet_backbone</c> without the config).</summary>
-    public static ResNet Build(int depth, IReadOnlyList<string> outFeatures, string norm = "FrozenBN", int inChannels = 3,
-        int stemOutChannels = 64, int res2OutChannels = 256, int numGroups = 1, int widthPerGroup = 64,
-        bool strideIn1x1 = true, int res5Dilation = 1, int freezeAt = 2)
+    /// <summary>The blocks in res2..res5 of a ResNet of <paramref name="depth"/>, or <paramref name="numBlocksPerStage"/>
+    /// when it is given (four counts, each at least 1).</summary>
+    public static IReadOnlyList<int> BlocksPerStage(int depth, IReadOnlyList<int>? numBlocksPerStage = null)
     {
         if (!BlocksPerDepth.TryGetValue(depth, out var blocks))
             throw new ArgumentException($"ResNet depth {depth} is not one of 18, 34, 50, 101, 152.", nameof(depth));
+        if (numBlocksPerStage is null || numBlocksPerStage.Count == 0) return blocks;
+        if (numBlocksPerStage.Count != 4 || numBlocksPerStage.Any(n => n < 1))
+            throw new ArgumentException($"Blocks per stage must be four counts (res2..res5) of at least 1, got [{string.Join(", ", numBlocksPerStage)}].",
+                nameof(numBlocksPerStage));
+        return numBlocksPerStage.ToArray();
+    }
+
+    /// <summary>Builds a standard ResNet (detectron2's <c>build_resnet_backbone</c> without the config); the blocks per
+    /// stage are <paramref name="depth"/>'s unless <paramref name="numBlocksPerStage"/> gives them.</summary>
+    public static ResNet Build(int depth, IReadOnlyList<string> outFeatures, string norm = "FrozenBN", int inChannels = 3,
+        int stemOutChannels = 64, int res2OutChannels = 256, int numGroups = 1, int widthPerGroup = 64,
+        bool strideIn1x1 = true, int res5Dilation = 1, int freezeAt = 2, IReadOnlyList<int>? numBlocksPerStage = null)
+    {
+        var blocks = BlocksPerStage(depth, numBlocksPerStage);
         if (res5Dilation is not (1 or 2)) throw new ArgumentException($"res5 dilation must be 1 or 2, got {res5Dilation}.", nameof(res5Dilation));
         bool basic = depth < 50;
         if (basic && res2OutChannels != 64)
@@ -89,14 +102,21 @@ public sealed class ResNet : Backbone
         return new ResNet(stem, stages, outFeatures, freezeAt);
     }
 
-    /// <summary>MODEL.RESNETS.* and MODEL.BACKBONE.FREEZE_AT; <paramref name="inputShape"/> gives the image channels.</summary>
+    /// <summary>MODEL.RESNETS.* (NUM_BLOCKS_PER_STAGE overriding DEPTH's blocks) and MODEL.BACKBONE.FREEZE_AT; <paramref name="inputShape"/> gives the image channels.</summary>
     public static ResNet FromConfig(RcnnConfig cfg, ShapeSpec inputShape)
     {
         var r = cfg.Model.ResNets;
         if (r.DeformOnPerStage.Any(on => on))
             throw new ConfigException("MODEL.RESNETS.DEFORM_ON_PER_STAGE: deformable convolutions are not supported by this port.", "MODEL.RESNETS.DEFORM_ON_PER_STAGE");
-        return Build(r.Depth, r.OutFeatures, r.Norm, inputShape.Channels, r.StemOutChannels, r.Res2OutChannels,
-            r.NumGroups, r.WidthPerGroup, r.StrideIn1x1, r.Res5Dilation, cfg.Model.Backbone.FreezeAt);
+        try
+        {
+            return Build(r.Depth, r.OutFeatures, r.Norm, inputShape.Channels, r.StemOutChannels, r.Res2OutChannels,
+                r.NumGroups, r.WidthPerGroup, r.StrideIn1x1, r.Res5Dilation, cfg.Model.Backbone.FreezeAt, r.NumBlocksPerStage);
+        }
+        catch (ArgumentException e) when (e.ParamName == "numBlocksPerStage")
+        {
+            throw new ConfigException($"MODEL.RESNETS.NUM_BLOCKS_PER_STAGE: {e.Message.Split(" (Parameter")[0]}", "MODEL.RESNETS.NUM_BLOCKS_PER_STAGE");
+        }
     }
 
     public override IReadOnlyDictionary<string, ShapeSpec> OutputShape() => outputShapes;

@@ -1,4 +1,4 @@
-using Rcnn.Cli.AutoConfig;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Solver;
@@ -73,9 +73,8 @@ public sealed class AutoConfigTests
         Assert.AreEqual(3, c.NumClasses);
         // Iterations, unmeasured reserve: 20 min -> 1200 * 0.9 - 30 = 1050 s of training; at 0.58 it/s
         // floor(609.0) = 609; LR step at floor(0.8 * 609) = 487; warm-up 609 / 6 = 101.
-        Assert.AreEqual(609, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, BudgetReserve.Unmeasured(TimeSpan.FromMinutes(20)), 205, 2));
-        var cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
-        c.ApplyTo(cfg);
+        Assert.AreEqual(609, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, BudgetReserve.Unmeasured(TimeSpan.FromMinutes(20))));
+        var cfg = AutoConfigPicker.BuildConfig(c);
         Assert.AreEqual(609, cfg.Solver.MaxIter);
         CollectionAssert.AreEqual(new[] { 487 }, cfg.Solver.Steps);
         Assert.AreEqual(101, cfg.Solver.WarmupIters);
@@ -88,19 +87,33 @@ public sealed class AutoConfigTests
     }
 
     [TestMethod]
-    public void AFastMachineStopsAtTwelveEpochsNotAtTheEndOfTheBudget()
+    public void AFastMachineFillsTheBudgetAndValidationDecidesWhenToStop()
     {
         // 87 val images at 0.12 s: 30 + 2 * 0.12 * 87 = 50.88 s kept; 1200 - 50.88 = 1149.12 s at 2.2 it/s fit
-        // floor(2528.06) = 2528 iterations, but 12 epochs of 205 images in batches of 2 are ceil(1230) = 1230.
+        // floor(2528.06) = 2528 iterations: no epoch cap (the run's validation steps the LR when it stops improving).
         var c = AutoConfigPicker.PickShape(Bccd, TimeSpan.FromMinutes(20));
-        Assert.AreEqual(1230, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 2.2, BudgetReserve.Measured(87, 0.12), 205, 2));
-        Assert.AreEqual(1230, c.IterationCap);
-        StringAssert.Contains(c.Reasons.Single(r => r.Setting == "iterations").Why, "12 epochs of 205 images in batches of 2, so the run ends early: trained from scratch for longer, a small dataset overfits. The budget fits 2528: 2.20 it/s measured x 1149 s");
-        // Four images a batch: ceil(12 * 205 / 4) = ceil(615) = 615. A slow machine keeps the fit (609 < 1230).
-        Assert.AreEqual(615, BudgetSchedule.EpochCap(205, 4));
-        Assert.AreEqual(609, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, BudgetReserve.Unmeasured(TimeSpan.FromMinutes(20)), 205, 2));
-        Assert.AreEqual(1230, c.IterationCap);
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BudgetSchedule.EpochCap(0, 2));
+        Assert.AreEqual(2528, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 2.2, BudgetReserve.Measured(87, 0.12)));
+        StringAssert.Contains(c.Reasons.Single(r => r.Setting == "iterations").Why, "2.20 it/s measured x 1149 s");
+        StringAssert.Contains(c.Reasons.Single(r => r.Setting == "iterations").Why, "or earlier when validation stops improving");
+    }
+
+    [TestMethod]
+    public void PretrainedPicksBuildOnThePretrainedPresetAndSaySo()
+    {
+        var c = AutoConfigPicker.PickShape(Bccd, TimeSpan.FromMinutes(20), pretrained: true, pretrainedWhy: "restored with the build");
+        Assert.IsTrue(c.Pretrained);
+        Assert.AreEqual("R-18 FPN, ImageNet-pretrained, FrozenBN", c.Reasons.Single(r => r.Setting == "backbone").Value);
+        StringAssert.Contains(c.Reasons.Single(r => r.Setting == "backbone").Why, "mlnet://ResNet18: restored with the build");
+        var cfg = AutoConfigPicker.BuildConfig(c);
+        Assert.AreEqual(("mlnet://ResNet18", "FrozenBN", 2, ""), (cfg.Model.Weights, cfg.Model.ResNets.Norm, cfg.Model.Backbone.FreezeAt, cfg.Model.Fpn.Norm));
+        CollectionAssert.AreEqual(new[] { 2, 2, 2, 3 }, cfg.Model.ResNets.NumBlocksPerStage);
+        Assert.AreEqual(128, cfg.Model.Fpn.OutChannels);
+        var scratch = AutoConfigPicker.BuildConfig(AutoConfigPicker.PickShape(Bccd, TimeSpan.FromMinutes(20), pretrained: false, pretrainedWhy: "--from-scratch"));
+        Assert.AreEqual(("", "GN", 0, "GN"), (scratch.Model.Weights, scratch.Model.ResNets.Norm, scratch.Model.Backbone.FreezeAt, scratch.Model.Fpn.Norm));
+        // A pretrained pick stays R-18 where a from-scratch one would go deeper.
+        var big = Bccd with { ImageCount = 1000 };
+        Assert.AreEqual(18, AutoConfigPicker.PickShape(big, TimeSpan.FromHours(2), pretrained: true).BackboneDepth);
+        Assert.AreEqual(34, AutoConfigPicker.PickShape(big, TimeSpan.FromHours(2), pretrained: false).BackboneDepth);
     }
 
     [TestMethod]
@@ -110,10 +123,13 @@ public sealed class AutoConfigTests
         // at 0.58 it/s floor(662.59) = 662 iterations (609 with the unmeasured 10% and 30 s).
         var reserve = BudgetReserve.Measured(92, 0.15);
         Assert.AreEqual(57.6, reserve.Seconds, 1e-9);
-        Assert.AreEqual("58 s: twice 0.15 s/image measured for 92 test and preview images, and 30 s for the artefacts", reserve.Why);
+        Assert.AreEqual("58 s: 0.15 s/image measured, twice for 92 test and preview images, and 30 s for the artefacts", reserve.Why);
         var c = AutoConfigPicker.PickShape(Bccd, TimeSpan.FromMinutes(20));
-        Assert.AreEqual(662, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, reserve, 205, 2));
-        StringAssert.Contains(c.Reasons.Single(r => r.Setting == "iterations").Why, "0.58 it/s measured x 1142 s (the budget left less 58 s: twice");
+        Assert.AreEqual(662, AutoConfigPicker.PickIterations(c, TimeSpan.FromMinutes(20), 0.58, reserve));
+        StringAssert.Contains(c.Reasons.Single(r => r.Setting == "iterations").Why, "0.58 it/s measured x 1142 s (the budget left less 58 s: 0.15 s/image");
+        // Validating while training: 20 evaluations of 50 images, once each: 57.6 + 0.15 * 1000 = 207.6 s.
+        Assert.AreEqual(207.6, BudgetReserve.Measured(92, 0.15, 20 * 50).Seconds, 1e-9);
+        StringAssert.Contains(BudgetReserve.Measured(92, 0.15, 1000).Why, "1000 validation predictions while training");
         // A ten-hour budget keeps the same minute, not an hour; with no test data only the artefacts' 30 s.
         Assert.AreEqual(36000 - 57.6, reserve.TrainingSeconds(TimeSpan.FromHours(10)), 1e-9);
         Assert.AreEqual(3630, BudgetReserve.Unmeasured(TimeSpan.FromHours(10)).Seconds, 1e-9);

@@ -1,4 +1,4 @@
-using Rcnn.Cli.AutoConfig;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.Cli.Commands;
 using Rcnn.Training.Config;
 

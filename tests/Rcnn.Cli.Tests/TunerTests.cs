@@ -59,13 +59,17 @@ public sealed class TunerTests
         Assert.AreEqual(1, t.Keep(3));
         var s = new[] { Paused(0, 0.2), Paused(1, 0.6), Paused(2, 0.4) };
         Assert.AreEqual(DetectionTrialStep.Resume(1, toDeadline: true), t.Next(s, 6));
-        Assert.AreEqual(DetectionTrialStep.Stop, t.Next([s[0], Done(1, 0.6), s[2]], 6));
+        // A survivor that finished before the budget (validation ended it) hands the time left to the next best of the
+        // checkpoint (trial 2, then 0); then the experiment ends.
+        Assert.AreEqual(DetectionTrialStep.Resume(2, toDeadline: true), t.Next([s[0], Done(1, 0.6), s[2]], 6));
+        Assert.AreEqual(DetectionTrialStep.Resume(0, toDeadline: true), t.Next([s[0], Done(1, 0.6), Done(2, 0.4)], 6));
+        Assert.AreEqual(DetectionTrialStep.Stop, t.Next([Done(0, 0.2), Done(1, 0.6), Done(2, 0.4)], 6));
         // A capped fill carries its cap; a resume short of the deadline never does.
         var capped = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1, [0.1], 2.0 / 3, 3, fillBudget: true, maxFillIterations: 1230);
         Assert.AreEqual(new DetectionTrialStep(DetectionTrialStepKind.Resume, 1, true, 1230), capped.Next(s, 6));
         Assert.IsNull(DetectionTrialStep.Resume(1, toDeadline: false, maxIterations: 1230).MaxIterations);
         // When the capped survivor has finished, the next best of the checkpoint (trial 2, then 0) trains on to the
-        // deadline, capped; then the experiment ends. Uncapped, it ends at once (above).
+        // deadline, capped too; then the experiment ends.
         Assert.AreEqual(new DetectionTrialStep(DetectionTrialStepKind.Resume, 2, true, 1230), capped.Next([s[0], Done(1, 0.6), s[2]], 6));
         Assert.AreEqual(new DetectionTrialStep(DetectionTrialStepKind.Resume, 0, true, 1230), capped.Next([s[0], Done(1, 0.6), Done(2, 0.4)], 6));
         Assert.AreEqual(DetectionTrialStep.Stop, capped.Next([Done(0, 0.2), Done(1, 0.6), Done(2, 0.4)], 6));
@@ -133,12 +137,7 @@ public sealed class TunerTests
         var t = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 0, [plan.CheckpointFraction], plan.StopFraction, plan.TrialsPerBracket, true);
         Assert.AreEqual(1, t.Keep(4));
         Assert.AreEqual((4 * 50 + 431 - 50) / 431.0, t.ScheduleCost(4), 1e-9);
-        Assert.IsNull(plan.MaxFillIterations);
-        // BCCD's 205 training images in batches of 2: 12 epochs are ceil(1230) iterations, more than the 581 that fit, so
-        // the survivor may use its speed up to 1230; with 10 images 12 epochs are 60 iterations, the cap rcnn train's own
-        // schedule has too, though 581 would fit.
-        Assert.AreEqual(1230, Commands.ExperimentPlan.For(1140, 0.6, 6, random: false, TimeSpan.FromMinutes(20), 205, 2).MaxFillIterations);
-        Assert.AreEqual(60, Commands.ExperimentPlan.For(1140, 0.6, 6, random: false, TimeSpan.FromMinutes(20), 10, 2).MaxFillIterations);
+        StringAssert.Contains(plan.Description, "validation may end it earlier");
         // Random search: equal shares of 581.4 / 6 = 96.9 -> 90.
         Assert.AreEqual(90, Commands.ExperimentPlan.For(1140, 0.6, 6, random: true, TimeSpan.FromMinutes(20)).Iterations);
         // Two hours: R-34 joins; 8 trials allowed and each still gets 40+ iterations.

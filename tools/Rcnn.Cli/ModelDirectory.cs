@@ -7,7 +7,8 @@ namespace Rcnn.Cli;
 
 /// <summary>
 /// A trained model as <c>rcnn train</c> leaves it in its output folder: config.yaml (the resolved config),
-/// classes.json (class names in contiguous-id order) and the checkpoint last_checkpoint names.
+/// classes.json (class names in contiguous-id order) and the checkpoint of the final model: the one results.json names
+/// (the best by validation), else the one last_checkpoint names.
 /// </summary>
 public sealed class ModelDirectory
 {
@@ -40,12 +41,29 @@ public sealed class ModelDirectory
         var classes = JsonSerializer.Deserialize<string[]>(File.ReadAllText(classesFile))
             ?? throw new CliUsageException($"{classesFile} does not hold a JSON array of class names.");
         string last = Path.Combine(directory, Checkpointer.LastCheckpointFile);
-        string? ckpt = File.Exists(last) ? Path.Combine(directory, File.ReadAllText(last).Trim()) : null;
+        string? ckpt = FinalCheckpoint(directory) ?? (File.Exists(last) ? Path.Combine(directory, File.ReadAllText(last).Trim()) : null);
         if (ckpt is null || !File.Exists(ckpt))
             ckpt = System.IO.Directory.GetFiles(directory, "*" + Checkpointer.Extension).OrderBy(File.GetLastWriteTimeUtc).LastOrDefault()
                 ?? throw new CliUsageException($"{option}: '{directory}' has no checkpoint (*{Checkpointer.Extension}).");
         var cfg = RcnnConfig.FromFile(cfgFile);
         return new ModelDirectory(directory, cfg, classes, ckpt);
+    }
+
+    /// <summary>The checkpoint results.json names as the run's final model, when it does and the file is there.</summary>
+    private static string? FinalCheckpoint(string directory)
+    {
+        string results = Path.Combine(directory, Commands.TrainRun.ResultsFile);
+        if (!File.Exists(results)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(results));
+            return doc.RootElement.TryGetProperty("checkpoint", out var c) && c.ValueKind == JsonValueKind.String
+                && Path.Combine(directory, c.GetString()!) is var path && File.Exists(path) ? path : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The detector with the checkpoint's weights, in eval mode.</summary>

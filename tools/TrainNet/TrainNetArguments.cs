@@ -32,8 +32,9 @@ public sealed record TrainNetArguments(
           -h, --help             show this help
           KEY VALUE ...          config overrides, e.g. SOLVER.MAX_ITER 300 SEED 42
 
-        Builtin datasets: bccd_train, bccd_val, bccd_trainval, bccd_test (classes RBC, WBC, Platelets), under
-        $RCNN_DATASETS or the repository's datasets/ folder.
+        Builtin datasets: bccd_train, bccd_val, bccd_trainval, bccd_test (classes RBC, WBC, Platelets) and cards_train,
+        cards_test (playing cards: nine, ten, jack, queen, king, ace), under $RCNN_DATASETS or the repository's datasets/
+        folder.
         """;
 
     /// <summary>Parses <paramref name="args"/>; a usage error is an <see cref="ArgumentException"/> with the reason.</summary>

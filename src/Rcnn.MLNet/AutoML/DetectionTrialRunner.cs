@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Engine;
@@ -92,53 +93,45 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
         else deadlineStop.CancelAfter(left);
 
         var records = catalog.Get(validation);
+        string? bestCheckpoint = null;
         bool timeStopped = false;
         CocoEvalResult eval;
         var cfg = Config(s, s.MaxIter);
-        var refitter = toDeadline ? new DeadlineRefitter(s.Done, deadline, s.EvalSeconds, (fit, done) => BudgetSchedule.Cap(fit, done, maxIterations)) : null;
+        // A segment to the deadline is the trial's last: it validates as rcnn train does (the LR steps when validation
+        // stops improving, and the best model is the trial's), and its schedule is kept on time.
+        AutoSchedule? schedule = null;
+        if (toDeadline)
+        {
+            cfg.MergeFromList(["DATASETS.TEST", $"('{validation}',)",
+                "TEST.EVAL_PERIOD", AutoSchedule.EvalPeriod(cfg.Solver.MaxIter).ToString(CultureInfo.InvariantCulture)]);
+            schedule = new AutoSchedule(true, new DeadlineRefitter(s.Done, deadline, s.EvalSeconds, (fit, done) => BudgetSchedule.Cap(fit, done, maxIterations)),
+                log, n => s.MaxIter = n, $"Trial {s.Settings.TrialId}: ");
+        }
         // The checkpoint this segment pauses at; none when it trains to the end of its schedule.
         int? target = !toDeadline && s.Scores.Count < s.Targets.Count ? s.Targets[s.Scores.Count] : null;
-        CancellationTokenSource? segmentStop = null;
-        DefaultTrainer? trainer = null;
-        void OnLog(string line)
+        using var segment = new CancellationTokenSource();
+        var pause = new CallbackHook(afterStep: t =>
         {
-            log(line);
-            // Only while the segment trains: lines logged before (e.g. by the resume) must not stop it.
-            var t = trainer?.Trainer;
-            var stop = segmentStop;
-            if (t is null || stop is null) return;
-            if (refitter is not null)
-            {
-                int was = t.MaxIteration;
-                if (refitter.Check(t.Iteration, was, t.Storage.History("time"), DateTime.UtcNow) is int fit)
-                {
-                    trainer!.Reschedule(BudgetSchedule.SolverOverrides(fit));
-                    s.MaxIter = fit;
-                    log(string.Create(CultureInfo.InvariantCulture,
-                        $"Trial {s.Settings.TrialId}: schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was}){BudgetSchedule.CapNote(fit, refitter.Fitted, $"{maxIterations}")}."));
-                }
-            }
             if (target is not int k) return;
             double trained = pauseAfterSeconds is null ? 0 : s.TrainSeconds + t.Storage.History("time").Sum(v => v.Value);
-            if (ReachedCheckpoint(t.Iteration, k, trained, pauseAfterSeconds)) stop.Cancel();
-        }
+            if (ReachedCheckpoint(t.Iteration, k, trained, pauseAfterSeconds)) segment.Cancel();
+        });
 
-        using (trainer = new DefaultTrainer(cfg, catalog, new DefaultTrainerOptions
+        using (var trainer = new DefaultTrainer(cfg, catalog, new DefaultTrainerOptions
         {
             NumThreads = numThreads,
-            Log = OnLog,
+            Log = log,
             LogPeriod = Period,
             LossCurvePeriod = int.MaxValue,
+            Hooks = [.. schedule?.Hooks() ?? [], _ => pause],
+            EvaluationFiles = false,
         }))
         {
             trainer.ResumeOrLoad(s.Done > 0);
-            using var segment = new CancellationTokenSource();
             using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, deadlineStop.Token, segment.Token))
-            {
-                segmentStop = segment;
                 s.Finished = trainer.Train(stop.Token);
-                segmentStop = null;
-            }
+            string? final = schedule?.UseBest(trainer);
+            if (final is not null) log($"Trial {s.Settings.TrialId}: {final}");
             var loop = trainer.Trainer;
             if (loop is not null)
             {
@@ -156,6 +149,7 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
                 timeStopped = true;
                 s.Finished = true;  // not resumable: the budget is spent
             }
+            bestCheckpoint = final is not null ? schedule!.Best!.Path : null;
             var evalClock = Stopwatch.StartNew();
             eval = DatasetEvaluation.Evaluate(trainer.Model, records.Records, records.Metadata, trainer.Config);
             s.EvalSeconds = evalClock.Elapsed.TotalSeconds;
@@ -166,7 +160,7 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
             }
         }
         s.TrainMilliseconds += clock.Elapsed.TotalMilliseconds;
-        string checkpoint = KeepOnlyCheckpoint(s.Settings.OutputDirectory, null);
+        string checkpoint = KeepOnlyCheckpoint(s.Settings.OutputDirectory, bestCheckpoint);
         string? reason = timeStopped ? $"time budget reached at iteration {s.Done} of {s.MaxIter}"
             : s.Finished ? null
             : string.Create(CultureInfo.InvariantCulture, $"paused at iteration {s.Done} of {s.MaxIter} (checkpoint {s.Scores.Count - 1}, validation MAP50 {eval.AP50:F3})");

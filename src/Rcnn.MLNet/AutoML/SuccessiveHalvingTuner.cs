@@ -8,9 +8,9 @@ namespace Rcnn.MLNet.AutoML;
 /// resumes from its own checkpoint and trains to checkpoint k + 1 (or its end); the others stay stopped. Ties go to
 /// the lower trial id. With <see cref="FillBudget"/> the experiment runs one bracket, and when a single trial is
 /// promoted past the last checkpoint its schedule is fitted to the time left in the budget, so the best configuration
-/// gets the rest of the budget instead of its nominal iterations (at most <see cref="MaxFillIterations"/>, when set, and
-/// when it finishes before the budget the next best trial of the last checkpoint trains on in the time left, capped
-/// too); otherwise a new bracket starts when one ends. With
+/// gets the rest of the budget instead of its nominal iterations (at most <see cref="MaxFillIterations"/>, when set); when
+/// it finishes before the budget (validation ended it, or the cap), the next best trial of the last checkpoint trains on
+/// in the time left; otherwise a new bracket starts when one ends. With
 /// <see cref="EqualTimeCheckpoints"/> the trials are compared at equal training time instead of equal iterations.
 /// </summary>
 public sealed class SuccessiveHalvingTuner : IDetectionTuner
@@ -96,10 +96,11 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
             return DetectionTrialStep.Resume(waiting.TrialId, FillBudget && k == CheckpointFractions.Count - 1 && promoted.Count == 1, MaxFillIterations);
         }
         if (!FillBudget) return DetectionTrialStep.Start;
-        // A capped survivor may finish before the budget: the next best trial of the last checkpoint trains on in the time
-        // left (capped too), so the experiment compares finished trainings rather than leaving the time unused.
+        // A survivor may finish before the budget (its validation stopped improving, or the cap): the next best trial of
+        // the last checkpoint trains on in the time left, so the experiment compares finished trainings rather than
+        // leaving the time unused.
         int last = CheckpointFractions.Count;
-        if (MaxFillIterations is null || last == 0 || !bracket.Any(t => t.Finished)) return DetectionTrialStep.Stop;
+        if (last == 0 || !bracket.Any(t => t.Finished)) return DetectionTrialStep.Stop;
         var next = bracket.Where(t => t.Paused && t.CheckpointScores.Count == last)
             .OrderByDescending(t => Score(t, last - 1)).ThenBy(t => t.TrialId).FirstOrDefault();
         return next is null ? DetectionTrialStep.Stop : DetectionTrialStep.Resume(next.TrialId, toDeadline: true, MaxFillIterations);

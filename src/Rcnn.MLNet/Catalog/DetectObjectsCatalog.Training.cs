@@ -12,9 +12,10 @@ public static partial class DetectObjectsCatalog
         return new DetectObjectsEstimator(catalog, options);
     }
 
-    /// <summary>Trains a Faster R-CNN detector in Fit with the <paramref name="preset"/> config.</summary>
+    /// <summary>Trains a Faster R-CNN detector in Fit with the <paramref name="preset"/> config, or without one a config
+    /// picked from the data (see <see cref="DetectObjectsOptions"/>).</summary>
     public static DetectObjectsEstimator DetectObjects(this TransformsCatalog catalog, string labelColumnName, string boundingBoxColumnName,
-        string imageColumnName = "Image", int? maxIterations = null, string preset = ConfigPresets.Default, string? outputFolder = null)
+        string imageColumnName = "Image", int? maxIterations = null, string? preset = null, string? outputFolder = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new DetectObjectsEstimator(catalog, new DetectObjectsOptions

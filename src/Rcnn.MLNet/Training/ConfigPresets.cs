@@ -15,6 +15,8 @@ public static class ConfigPresets
     {
         [Default] = "CPU/faster_rcnn_R_18_FPN_bccd.yaml",
         ["R18-FPN-CPU-Smoke"] = "CPU/faster_rcnn_R_18_FPN_cpu_smoke.yaml",
+        ["R18-FPN-Pretrained"] = "CPU/faster_rcnn_R_18_FPN_pretrained.yaml",
+        ["R18-FPN-Scratch"] = "CPU/faster_rcnn_R_18_FPN_cpu.yaml",
         ["R50-FPN-1x"] = "COCO-Detection/faster_rcnn_R_50_FPN_1x.yaml",
         ["R50-FPN-3x"] = "COCO-Detection/faster_rcnn_R_50_FPN_3x.yaml",
         ["R101-FPN-3x"] = "COCO-Detection/faster_rcnn_R_101_FPN_3x.yaml",

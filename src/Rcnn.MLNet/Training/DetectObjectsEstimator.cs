@@ -27,7 +27,9 @@ public sealed class DetectObjectsEstimator : IEstimator<TransformerChain<ITransf
         Columns.Validate();
         foreach (var (value, name) in new[] { (options.LabelColumnName, nameof(options.LabelColumnName)), (options.BoundingBoxColumnName, nameof(options.BoundingBoxColumnName)) })
             if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} must not be empty.", nameof(options));
-        if (options.ConfigFile is null) ConfigPresets.Yaml(options.Preset);  // an unknown preset fails here, not after reading the data
+        if (options.ConfigFile is null && options.Preset is { } preset) ConfigPresets.Yaml(preset);  // an unknown preset fails here, not after reading the data
+        if (options.TimeBudget is { } budget && budget <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), budget, "TimeBudget must be positive.");
         env = CatalogEnvironment.TryGet(catalog);
     }
 
@@ -62,8 +64,7 @@ public sealed class DetectObjectsEstimator : IEstimator<TransformerChain<ITransf
                 ? TrainingDataReader.Read(v, Options.ImageColumnName, Options.LabelColumnName, Options.BoundingBoxColumnName,
                     train.ClassNames, Path.Combine(images, "validation"), "ValidationSet")
                 : null;
-            var cfg = TrainingConfig.Build(Options, train.ClassNames.Count, validation is not null, folder);
-            var (onnx, summary) = DetectorTraining.Run(cfg, train, validation, Options, log, env);
+            var (onnx, summary) = DetectorTraining.Run(train, validation, Options, folder, log, env);
             LastTraining = summary;
             return new DetectorScoringEstimator(catalog, onnx, Columns, summary.OnnxModelPath).Fit(input);
         }

@@ -4,7 +4,9 @@ namespace Rcnn.MLNet.Training;
 
 /// <summary>
 /// Options of <c>mlContext.Transforms.DetectObjects(options)</c>. Unset (null) values keep the config's own; the
-/// config comes from <see cref="ConfigFile"/> or else <see cref="Preset"/>, then these options, then
+/// config comes from <see cref="ConfigFile"/>, else <see cref="Preset"/>, else it is picked from the training data as
+/// <c>rcnn train</c> picks it (fine-tuned from ImageNet weights unless <see cref="Pretrained"/> is false, its schedule
+/// fitted to <see cref="TimeBudget"/> and steered by validation); then these options, then
 /// <see cref="ConfigOverrides"/> (which win).
 /// </summary>
 public sealed class DetectObjectsOptions
@@ -30,8 +32,18 @@ public sealed class DetectObjectsOptions
     /// <summary>A detectron2 YAML config file (with its <c>_BASE_</c> chain); takes precedence over <see cref="Preset"/>.</summary>
     public string? ConfigFile;
 
-    /// <summary>A config shipped inside this assembly; see <see cref="ConfigPresets.Names"/>.</summary>
-    public string Preset = ConfigPresets.Default;
+    /// <summary>A config shipped inside this assembly (see <see cref="ConfigPresets.Names"/>); null (the default) picks
+    /// one from the training data, as <c>rcnn train</c> does (<see cref="AutoConfig.AutoConfigPicker"/>).</summary>
+    public string? Preset;
+
+    /// <summary>A picked config fine-tunes ML.NET's ImageNet ResNet-18 (<c>mlnet://ResNet18</c>, restored with the build)
+    /// when true (the default) and the weights are there; false trains from scratch.</summary>
+    public bool Pretrained = true;
+
+    /// <summary>Wall-clock time a picked config trains for at most: its iterations are what the speed measured on a few
+    /// of them fits (unless <see cref="MaxIterations"/> is set), and validation may end it earlier. 30 minutes by
+    /// default, as <c>rcnn train</c>.</summary>
+    public TimeSpan? TimeBudget;
 
     /// <summary>SOLVER.MAX_ITER. The config's SOLVER.STEPS and WARMUP_ITERS are scaled with it.</summary>
     public int? MaxIterations;
@@ -52,8 +64,10 @@ public sealed class DetectObjectsOptions
     /// <summary>MODEL.ROI_HEADS.NMS_THRESH_TEST: IoU above which per-class NMS drops the lower-scoring box.</summary>
     public float? IouThreshold;
 
-    /// <summary>Evaluated (COCO AP) after training, and every TEST.EVAL_PERIOD iterations. Same columns as the training
-    /// data; text or key labels (matched to the training classes by name).</summary>
+    /// <summary>Evaluated (COCO AP) after training, and every TEST.EVAL_PERIOD iterations; with a picked config it
+    /// steers training (the LR steps when it stops improving, the best model by it is kept), and without it images are
+    /// held out of the training data for that. Same columns as the training data; text or key labels (matched to the
+    /// training classes by name).</summary>
     public IDataView? ValidationSet;
 
     /// <summary>Where the config, metrics.json, loss curve, final checkpoint and detector.onnx go; a new folder under

@@ -1,89 +1,130 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.Runtime;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.MLNet.Catalog;
 using Rcnn.MLNet.Data;
 using Rcnn.Training;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
-using Rcnn.Training.Data.Transforms;
 using Rcnn.Training.Engine;
 using Rcnn.Training.Evaluation;
-using Rcnn.Training.Modeling.MetaArch;
+using Rcnn.Training.Solver;
 using static TorchSharp.torch;
 
 namespace Rcnn.MLNet.Training;
 
 /// <summary>
-/// One training run for DetectObjects: DefaultTrainer builds and seeds everything from the config (model, MODEL.WEIGHTS,
-/// optimizer, schedule, clipping, threads); the loop is DefaultTrainer.Train's with one more hook for the IProgress
-/// callback; then the model is exported to ONNX (FlatPixels) next to the other outputs.
+/// One training run for DetectObjects: the config (file, preset, or picked from the data), then DefaultTrainer builds,
+/// seeds and trains everything from it (model, MODEL.WEIGHTS, optimizer, schedule, clipping, threads), with one more
+/// hook for the IProgress callback and, for a picked config, the hooks of its <see cref="AutoSchedule"/> (validation on
+/// the ValidationSet or on images held out of the training data, the budget); then the model (the best by validation,
+/// when validated) is exported to ONNX (FlatPixels) next to the other outputs.
 /// </summary>
 internal static class DetectorTraining
 {
     public const string OnnxFile = "detector.onnx";
 
-    public static (byte[] Onnx, DetectionTrainingSummary Summary) Run(RcnnConfig cfg, TrainingData train, TrainingData? validation,
-        DetectObjectsOptions options, DetectionLog log, IHostEnvironment? env)
+    /// <summary>The seed that draws held-out validation images.</summary>
+    public const int HoldOutSeed = 42;
+
+    private const string AllTraining = "mlnet_training_data", AllValidation = "mlnet_validation_data";
+
+    public static (byte[] Onnx, DetectionTrainingSummary Summary) Run(TrainingData train, TrainingData? validation, DetectObjectsOptions options,
+        string folder, DetectionLog log, IHostEnvironment? env)
     {
         var clock = Stopwatch.StartNew();
         TorchRuntime.EnsureLoaded();
+        var cfg = TrainingConfig.Build(options, train, validation is not null, folder, log.Info, out var choice);
         var catalog = new DatasetCatalog(DatasetLog.FromAction(log.Info));
-        train.Register(catalog, TrainingConfig.TrainDataset);
-        validation?.Register(catalog, TrainingConfig.ValidationDataset);
         if (env?.GetType().GetProperty("GpuDeviceId")?.GetValue(env) is int gpu)
             log.Info($"MLContext.GpuDeviceId is {gpu}: scoring will ask ONNX Runtime for that GPU; training runs on the CPU (this build's libtorch is CPU-only).");
+
+        bool validate;
+        DeadlineRefitter? refitter = null;
+        DateTime? trainDeadline = null;
+        ThroughputMeasurement? speed = null;
+        if (choice is null)
+        {
+            train.Register(catalog, TrainingConfig.TrainDataset);
+            validation?.Register(catalog, TrainingConfig.ValidationDataset);
+            validate = false;
+        }
+        else
+        {
+            train.Register(catalog, AllTraining);
+            validation?.Register(catalog, AllValidation);
+            log.Info("Validation: " + HoldOut.Register(catalog, AllTraining, validation is null ? null : AllValidation,
+                TrainingConfig.TrainDataset, TrainingConfig.ValidationDataset, HoldOutSeed) + ".");
+            var validationRecords = catalog.GetRecords(TrainingConfig.ValidationDataset);
+            validate = validationRecords.Count > 0;
+            cfg.MergeFromList(["DATASETS.TEST", validate ? $"('{TrainingConfig.ValidationDataset}',)" : "()"]);
+            if (options.MaxIterations is null)
+            {
+                var budget = options.TimeBudget ?? TrainingConfig.DefaultBudget;
+                speed = ThroughputProbe.Measure(cfg, catalog, Path.Combine(folder, ".probe"), options.NumThreads, validationRecords.Take(4).ToList());
+                var reserve = BudgetReserve.Measured(0, speed.InferenceSecondsPerImage, validate ? AutoSchedule.EvaluationsPerSchedule * validationRecords.Count : 0);
+                AutoConfigPicker.PickIterations(choice, budget - clock.Elapsed, speed.IterationsPerSecond, reserve);
+                cfg.MergeFromList(AutoConfigPicker.ScheduleOverrides(choice.MaxIter!.Value));
+                trainDeadline = DateTime.UtcNow.AddSeconds(Math.Max(1, reserve.TrainingSeconds(budget - clock.Elapsed)));
+                refitter = new DeadlineRefitter(0, trainDeadline.Value);
+            }
+            if (validate)
+                cfg.MergeFromList(["TEST.EVAL_PERIOD", AutoSchedule.EvalPeriod(cfg.Solver.MaxIter,
+                    speed is null ? 0 : validationRecords.Count * speed.InferenceSecondsPerImage, speed?.IterationsPerSecond ?? 0).ToString(CultureInfo.InvariantCulture)]);
+            if (options.ConfigOverrides.Count > 0) cfg.MergeFromList(options.ConfigOverrides.ToList());
+            cfg.Solver.CheckpointPeriod = cfg.Solver.MaxIter;
+            foreach (var (setting, value, why) in choice.Reasons) log.Info($"Picked {setting}: {value} ({why}).");
+        }
 
         int threadsBefore = get_num_threads();
         try
         {
+            var schedule = new AutoSchedule(validate, refitter, log.Info);
+            ProgressHook? progress = null;
             using var trainer = new DefaultTrainer(cfg, catalog, new DefaultTrainerOptions
             {
                 NumThreads = options.NumThreads,
                 Log = log.Info,
                 LogPeriod = Math.Max(1, options.LogEveryNIterations),
                 LossCurvePeriod = Math.Max(1, cfg.Solver.MaxIter),
+                Hooks = [.. schedule.Hooks(), t => progress = new ProgressHook(options.Progress, () => t.LastEvaluation is { } r ? Flatten(r) : null)],
+                EvaluateFrom = validate ? cfg.Solver.WarmupIters : 0,
+                EvaluationFiles = choice is null,
             });
             trainer.ResumeOrLoad(resume: false);
-            var progress = Loop(trainer, catalog.GetRecords(cfg.Datasets.Train), validation is not null, options, log);
+            log.Info(string.Create(CultureInfo.InvariantCulture,
+                $"Training Faster R-CNN ({cfg.Model.Backbone.Name}, {cfg.Model.RoiHeads.NumClasses} classes) for {cfg.Solver.MaxIter} iterations, batch {cfg.Solver.ImsPerBatch}."));
+            using var deadline = new CancellationTokenSource();
+            if (trainDeadline is { } end) deadline.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, (end - DateTime.UtcNow).TotalSeconds)));
+            bool completed = trainer.Train(deadline.Token);
+            int done = trainer.Trainer?.Iteration ?? 0;
+            if (!completed) log.Info($"Time budget reached after {done} of {trainer.Config.Solver.MaxIter} iterations.");
+            CocoEvalResult? finalValidation = trainer.LastEvaluation?.Values.FirstOrDefault();
+            if (schedule.UseBest(trainer) is { } final)
+            {
+                log.Info(final);
+                // The summary's (and the last progress report's) validation result is the final model's.
+                var v = catalog.Get(TrainingConfig.ValidationDataset);
+                trainer.Model.eval();
+                finalValidation = DatasetEvaluation.Evaluate(trainer.Model, v.Records, v.Metadata, trainer.Config);
+                progress?.Report(Flatten(new Dictionary<string, CocoEvalResult> { [TrainingConfig.ValidationDataset] = finalValidation }));
+            }
 
             trainer.Model.eval();
-            var onnx = DetectorExport.ToFlatPixelsOnnx(trainer.Model, cfg, train.ClassNames);
+            var onnx = DetectorExport.ToFlatPixelsOnnx(trainer.Model, trainer.Config, train.ClassNames);
             string onnxPath = Path.Combine(cfg.OutputDir, OnnxFile);
             File.WriteAllBytes(onnxPath, onnx);
             log.Info(string.Create(CultureInfo.InvariantCulture,
-                $"Trained {cfg.Solver.MaxIter} iterations in {clock.Elapsed.TotalSeconds:F1} s; ONNX model ({onnx.Length / 1e6:F1} MB) written to {onnxPath}."));
+                $"Trained {done} iterations in {clock.Elapsed.TotalSeconds:F1} s; ONNX model ({onnx.Length / 1e6:F1} MB) written to {onnxPath}."));
             var summary = new DetectionTrainingSummary(cfg.OutputDir, onnxPath, train.ClassNames, train.Records.Count, train.Objects,
-                cfg.Solver.MaxIter, clock.Elapsed, progress, trainer.LastEvaluation?.Values.FirstOrDefault());
+                done, clock.Elapsed, progress?.Last, finalValidation);
             return (onnx, summary);
         }
         finally
         {
             set_num_threads(threadsBefore);
         }
-    }
-
-    private static DetectionTrainingProgress? Loop(DefaultTrainer trainer, IReadOnlyList<DatasetRecord> records, bool validate, DetectObjectsOptions options, DetectionLog log)
-    {
-        var cfg = trainer.Config;
-        using var loader = DetectionDataLoader.CreateTrain(cfg, records, trainer.Seed, DatasetLog.FromAction(log.Info));
-        // The loop disposes each batch's tensors after its step.
-        using var data = loader.Batches()
-            .Select(b => (IReadOnlyList<DetectionInput>)b.Select(s => new DetectionInput(s.Image, s.Instances)).ToList())
-            .GetEnumerator();
-        var loop = new Trainer(trainer.Model, data, trainer.Optimizer, trainer.Schedule, trainer.Clipper);
-        var hooks = new List<HookBase> { new PeriodicCheckpointerHook(trainer.Checkpointer, cfg.Solver.CheckpointPeriod) };
-        EvalHook? eval = validate ? new EvalHook(cfg.Test.EvalPeriod, () => Flatten(trainer.Test())) : null;
-        if (eval is not null) hooks.Add(eval);
-        hooks.Add(new MetricsWriterHook(Path.Combine(cfg.OutputDir, DefaultTrainer.MetricsFile), Math.Max(1, options.LogEveryNIterations), log.Info));
-        hooks.Add(new LossCurveHook(Path.Combine(cfg.OutputDir, DefaultTrainer.LossCurveFile), Math.Max(1, cfg.Solver.MaxIter)));
-        var progress = new ProgressHook(options.Progress, () => eval?.LastResults);
-        hooks.Add(progress);
-        loop.Register([.. hooks]);
-        log.Info(string.Create(CultureInfo.InvariantCulture,
-            $"Training Faster R-CNN ({cfg.Model.Backbone.Name}, {cfg.Model.RoiHeads.NumClasses} classes) for {cfg.Solver.MaxIter} iterations, batch {cfg.Solver.ImsPerBatch}, on {records.Count} images."));
-        loop.Train(0, cfg.Solver.MaxIter);
-        return progress.Last;
     }
 
     private static IReadOnlyDictionary<string, double> Flatten(IReadOnlyDictionary<string, CocoEvalResult> results)

@@ -19,7 +19,8 @@ internal sealed class ProgressHook(IProgress<DetectionTrainingProgress>? progres
         if (Trainer.Completed && validation() is { } metrics) Report(metrics);
     }
 
-    private void Report(IReadOnlyDictionary<string, double>? metrics)
+    /// <summary>Reports the latest iteration's numbers, with <paramref name="metrics"/> when an evaluation follows it.</summary>
+    public void Report(IReadOnlyDictionary<string, double>? metrics)
     {
         var latest = Trainer.Storage.Latest;
         var losses = latest.Where(kv => kv.Key.StartsWith("loss_", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);

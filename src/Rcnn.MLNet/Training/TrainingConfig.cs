@@ -1,27 +1,51 @@
 using System.Globalization;
+using Rcnn.MLNet.AutoConfig;
+using Rcnn.MLNet.Data;
 using Rcnn.Training.Config;
 
 namespace Rcnn.MLNet.Training;
 
-/// <summary>The detectron2 config a DetectObjects run trains with: file or preset, then the options, then the overrides.</summary>
+/// <summary>The detectron2 config a DetectObjects run trains with: file, preset or picked from the data, then the
+/// options, then the overrides.</summary>
 internal static class TrainingConfig
 {
     public const string TrainDataset = "mlnet_train";
     public const string ValidationDataset = "mlnet_validation";
 
-    public static RcnnConfig Build(DetectObjectsOptions o, int numClasses, bool hasValidation, string outputFolder)
+    /// <summary>The budget a picked config is fitted to when <see cref="DetectObjectsOptions.TimeBudget"/> is not set
+    /// (<c>rcnn train</c>'s default).</summary>
+    public static readonly TimeSpan DefaultBudget = TimeSpan.FromMinutes(30);
+
+    /// <param name="choice">What the picker chose, when the config was picked (no ConfigFile, no Preset); its schedule
+    /// is a placeholder until the caller fits it to the measured speed, unless MaxIterations is set.</param>
+    public static RcnnConfig Build(DetectObjectsOptions o, TrainingData train, bool hasValidation, string outputFolder, Action<string> log,
+        out AutoConfigChoice? choice)
     {
-        var cfg = o.ConfigFile is { } file
-            ? (File.Exists(file) ? RcnnConfig.FromFile(file) : throw new FileNotFoundException($"ConfigFile not found: {file}", file))
-            : ConfigPresets.Load(o.Preset);
+        choice = null;
+        if (o.MaxIterations is < 1) throw new ArgumentOutOfRangeException(nameof(o), o.MaxIterations, "MaxIterations must be >= 1.");
+        RcnnConfig cfg;
+        if (o.ConfigFile is { } file)
+            cfg = File.Exists(file) ? RcnnConfig.FromFile(file) : throw new FileNotFoundException($"ConfigFile not found: {file}", file);
+        else if (o.Preset is { } preset)
+            cfg = ConfigPresets.Load(preset);
+        else
+        {
+            bool available = AutoConfigPicker.PretrainedAvailable(out string where);
+            if (o.Pretrained && !available) log($"Training from scratch: {where}");
+            bool pretrained = o.Pretrained && available;
+            choice = AutoConfigPicker.PickShape(DatasetStatistics.From(train.Records, train.ClassNames.Count), o.TimeBudget ?? DefaultBudget, pretrained,
+                pretrained ? "restored with the build" : o.Pretrained ? "the pretrained weights are not restored here" : "Pretrained = false");
+            cfg = AutoConfigPicker.BuildConfig(choice);
+            if (o.MaxIterations is { } given) cfg.MergeFromList(AutoConfigPicker.ScheduleOverrides(given));
+        }
+        int numClasses = train.ClassNames.Count;
         var pairs = new List<string>();
         void Set(string key, string value) => pairs.AddRange([key, value]);
         static string Tuple(IEnumerable<int> values) => "(" + string.Join(", ", values) + ",)";
         static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
-        if (o.MaxIterations is { } max)
+        if (o.MaxIterations is { } max && choice is null)
         {
-            if (max < 1) throw new ArgumentOutOfRangeException(nameof(o), max, "MaxIterations must be >= 1.");
             // The schedule was designed for the config's own length: keep its shape.
             double scale = (double)max / cfg.Solver.MaxIter;
             Set("SOLVER.MAX_ITER", max.ToString(CultureInfo.InvariantCulture));

@@ -110,6 +110,9 @@ public sealed class Checkpointer
     /// <summary>The iteration a checkpoint file was saved at, if it is intact.</summary>
     public static int? IterationOf(string path) => TryRead(path, out var s, out _) ? s!.Meta.Iteration : null;
 
+    /// <summary>The extra values a checkpoint file was saved with, if it is intact.</summary>
+    public static IReadOnlyDictionary<string, string>? ExtraOf(string path) => TryRead(path, out var s, out _) ? s!.Meta.Extra : null;
+
     private IEnumerable<string> Candidates()
     {
         var seen = new HashSet<string>();

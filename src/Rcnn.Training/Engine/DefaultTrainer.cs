@@ -103,8 +103,9 @@ public sealed partial class DefaultTrainer : IDisposable
             new PeriodicCheckpointerHook(Checkpointer, cfg.Solver.CheckpointPeriod),
             new DefaultTrainerInterruptHook(Checkpointer, () => stop.IsCancellationRequested, Log),
         };
-        // Evaluation runs before the writers so its numbers land in the same metrics.json line.
-        if (cfg.Datasets.Test.Count > 0) hooks.Add(new EvalHook(cfg.Test.EvalPeriod, EvaluationMetrics));
+        // Evaluation, and the hooks that read it, run before the writers so their numbers land in the same metrics.json line.
+        if (cfg.Datasets.Test.Count > 0) hooks.Add(new EvalHook(cfg.Test.EvalPeriod, EvaluationMetrics, options.EvaluateFrom));
+        hooks.AddRange(options.Hooks.Select(make => make(this)));
         hooks.Add(new MetricsWriterHook(Path.Combine(cfg.OutputDir, MetricsFile), options.LogPeriod, Log));
         hooks.Add(new LossCurveHook(Path.Combine(cfg.OutputDir, LossCurveFile), options.LossCurvePeriod));
         trainer.Register([.. hooks]);
@@ -154,11 +155,25 @@ public sealed partial class DefaultTrainer : IDisposable
         return results;
     }
 
+    /// <summary>Every DATASETS.TEST name evaluated, numbers only (no files).</summary>
+    private IReadOnlyDictionary<string, CocoEvalResult> Evaluate()
+    {
+        var results = new Dictionary<string, CocoEvalResult>();
+        foreach (var name in Config.Datasets.Test)
+        {
+            var dataset = catalog.Get(name);
+            CheckClasses(name, dataset.Metadata);
+            results[name] = DatasetEvaluation.Evaluate(Model, dataset.Records, dataset.Metadata, Config);
+        }
+        LastEvaluation = results;
+        return results;
+    }
+
     /// <summary>The evaluation as detectron2 stores it: "bbox/AP", "bbox/AP-RBC" ... (prefixed with the dataset name
     /// when DATASETS.TEST has several).</summary>
     private IReadOnlyDictionary<string, double> EvaluationMetrics()
     {
-        var results = Test();
+        var results = options.EvaluationFiles ? Test() : Evaluate();
         var flat = new Dictionary<string, double>();
         foreach (var (name, r) in results)
             foreach (var (k, v) in r.ToDetectron2Metrics())

@@ -15,4 +15,17 @@ public sealed class DefaultTrainerOptions
 
     /// <summary>Iterations between redraws of loss_curve.png (it is always drawn at the end).</summary>
     public int LossCurvePeriod { get; init; } = 100;
+
+    /// <summary>More hooks, each made for the trainer that runs it, registered after evaluation and before the metric
+    /// writers (where detectron2's users insert theirs into <c>build_hooks</c>), so they see each evaluation's results
+    /// and their scalars land in the same metrics.json line.</summary>
+    public IReadOnlyList<Func<DefaultTrainer, HookBase>> Hooks { get; init; } = [];
+
+    /// <summary>No periodic evaluation before this iteration (e.g. the end of the warm-up); 0 follows TEST.EVAL_PERIOD
+    /// from the start, as detectron2 does.</summary>
+    public int EvaluateFrom { get; init; }
+
+    /// <summary>Whether evaluations write their files (COCO results, PR curves, false positives) into
+    /// OUTPUT_DIR/inference; a validation that only steers training needs just the numbers.</summary>
+    public bool EvaluationFiles { get; init; } = true;
 }

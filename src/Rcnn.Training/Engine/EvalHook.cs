@@ -1,15 +1,21 @@
+using System.Diagnostics;
+
 namespace Rcnn.Training.Engine;
 
-/// <summary>Evaluates every <paramref name="period"/> iterations (0 = only at the end) and after the last one
-/// (detectron2's <c>EvalHook</c>); the returned metrics are recorded in the trainer's storage.</summary>
-public sealed class EvalHook(int period, Func<IReadOnlyDictionary<string, double>> evaluate) : HookBase
+/// <summary>Evaluates every <paramref name="period"/> iterations (0 = only at the end) from iteration
+/// <paramref name="startAt"/> on (e.g. past the warm-up, where scores say little), and after the last one (detectron2's
+/// <c>EvalHook</c>); the returned metrics, and the seconds the evaluation took as "eval_time", are recorded in the
+/// trainer's storage.</summary>
+public sealed class EvalHook(int period, Func<IReadOnlyDictionary<string, double>> evaluate, int startAt = 0) : HookBase
 {
+    public const string TimeKey = "eval_time";
+
     public IReadOnlyDictionary<string, double>? LastResults { get; private set; }
 
     public override void AfterStep()
     {
         int next = Trainer.Iteration + 1;
-        if (period > 0 && next % period == 0 && next < Trainer.MaxIteration) Run();
+        if (period > 0 && next % period == 0 && next >= startAt && next < Trainer.MaxIteration) Run();
     }
 
     public override void AfterTrain()
@@ -19,6 +25,7 @@ public sealed class EvalHook(int period, Func<IReadOnlyDictionary<string, double
 
     private void Run()
     {
+        var clock = Stopwatch.StartNew();
         Trainer.Model.eval();
         try
         {
@@ -29,5 +36,6 @@ public sealed class EvalHook(int period, Func<IReadOnlyDictionary<string, double
         {
             Trainer.Model.train();
         }
+        Trainer.Storage.Put(TimeKey, clock.Elapsed.TotalSeconds);
     }
 }

@@ -16,25 +16,6 @@ public static class BudgetSchedule
     public const int MinMore = 5;
 
     /// <summary>
-    /// Epochs a schedule fitted to a time budget trains at most: about detectron2's 1x schedule (90k iterations of 16
-    /// images on COCO's 118k). It binds only where the budget fits more, i.e. on datasets small for the budget, which
-    /// overfit when trained from scratch for the whole of it. On BCCD (205 training images, batch 2; the same host and
-    /// session, 2026-12-04) the default config scored val AP50 89.8 after 1230 iterations (12 epochs, 9.6 minutes) and
-    /// 87.4 after the 2536 (25 epochs) a 20-minute budget fitted; 20-21 epochs had scored 89.1-89.6 and a 192-px trial
-    /// filled to 34-36 epochs 85.7-85.9, while 6-12 epochs scored 88.8-90.1.
-    /// </summary>
-    public const double MaxEpochs = 12;
-
-    /// <summary><see cref="MaxEpochs"/> in iterations: epochs of <paramref name="images"/> in batches of
-    /// <paramref name="imagesPerBatch"/>, rounded up.</summary>
-    public static int EpochCap(int images, int imagesPerBatch)
-    {
-        if (images < 1) throw new ArgumentOutOfRangeException(nameof(images), images, "must be >= 1");
-        if (imagesPerBatch < 1) throw new ArgumentOutOfRangeException(nameof(imagesPerBatch), imagesPerBatch, "must be >= 1");
-        return (int)Math.Ceiling(MaxEpochs * images / imagesPerBatch);
-    }
-
-    /// <summary>
     /// A schedule fitted to the time (<paramref name="fit"/>) held to at most <paramref name="max"/> iterations (none when
     /// null); a run already at or past <paramref name="max"/> after <paramref name="done"/> gets one progress period
     /// more (<see cref="MinMore"/>), and never more than the time fits.
@@ -49,6 +30,14 @@ public static class BudgetSchedule
 
     /// <summary>The iteration of the schedule's LR step: 80% of <paramref name="maxIter"/>.</summary>
     public static int LrStep(int maxIter) => Math.Max(1, (int)(maxIter * 0.8));
+
+    /// <summary>The schedule length whose LR step (<see cref="LrStep"/>) is iteration <paramref name="step"/>: the
+    /// iterations before it and a quarter as many after.</summary>
+    public static int StepAt(int step)
+    {
+        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "must be >= 1");
+        return (int)Math.Ceiling(step / 0.8 - 1e-9);
+    }
 
     /// <summary>SOLVER.MAX_ITER and SOLVER.STEPS of a schedule of <paramref name="maxIter"/> iterations.</summary>
     public static string[] SolverOverrides(int maxIter) =>

@@ -46,15 +46,18 @@ public sealed class DeadlineRefitter
     /// <summary>
     /// After iteration <paramref name="iteration"/> (0-based, just trained) of a <paramref name="maxIteration"/>
     /// schedule whose iteration times are <paramref name="times"/>: the schedule to switch to, or null to keep it.
+    /// <paramref name="overhead"/> is the time spent between iterations (periodic evaluation) as a share of the time
+    /// spent in them; each iteration is counted that much longer.
     /// </summary>
-    public int? Check(int iteration, int maxIteration, IReadOnlyList<(int Iteration, double Value)> times, DateTime now)
+    public int? Check(int iteration, int maxIteration, IReadOnlyList<(int Iteration, double Value)> times, DateTime now, double overhead = 0)
     {
         // Lines logged while the trainer sets up (its loop not started: no schedule yet) are not checks.
         if (iteration < start || maxIteration <= start) return null;
         int trained = iteration + 1;
         nextCheck ??= start + (maxIteration - start) / 2;
         if (trained < nextCheck) return null;
-        var recent = times.Where(t => t.Iteration >= measuredFrom).Select(t => t.Value).ToList();
+        double scale = 1 + Math.Max(0, overhead);
+        var recent = times.Where(t => t.Iteration >= measuredFrom).Select(t => t.Value * scale).ToList();
         if (recent.Count < MinSamples) return null;
 
         measuredFrom = trained;

@@ -155,4 +155,69 @@ public class TrainerTests
             if (Trainer.Iteration == iteration) cts.Cancel();
         }
     }
+
+    [TestMethod]
+    public void ValidationThatStopsImprovingStepsTheLrAndTheBestModelIsKept()
+    {
+        string dir = Directory.CreateTempSubdirectory("plateau").FullName;
+        try
+        {
+            // Scripted validation AP, one value per evaluation (every 10 iterations, at iterations 9, 19, ...). After
+            // 25 at iteration 29, 25.05 (not above 25 + 0.1), 24, 24.5 and 23 make 4 evaluations without improvement:
+            // the step moves to iteration 70, so the schedule ends at ceil(70 / 0.8) = 88 (its 80% step is 70). Then
+            // 26 at iteration 79 is the best; the final evaluation (iteration 87) scores 25.5.
+            double[] script = [10, 20, 25, 25.05, 24, 24.5, 23, 26, 25.5];
+            int next = 0;
+            var (model, trainer) = NewTrainer(200, 3);
+            var checkpointer = new Checkpointer(dir);
+            var best = new BestCheckpointerHook(checkpointer, "bbox/AP");
+            var plateau = new PlateauStepHook("bbox/AP", patience: 4, minDelta: 0.1, n =>
+            {
+                var s = Solver(200);
+                s.MaxIter = n;
+                s.Steps = [BudgetSchedule.LrStep(n)];
+                trainer.Reschedule(n, LrSchedule.FromConfig(s));
+            });
+            trainer.Register(new EvalHook(10, () => new Dictionary<string, double> { ["bbox/AP"] = script[next++] }), best, plateau);
+            trainer.Train(0, 200);
+            Assert.IsTrue(trainer.Completed);
+            Assert.AreEqual(88, trainer.MaxIteration);
+            Assert.AreEqual(70, plateau.SteppedAt);
+            Assert.AreEqual(9, next, "evaluations: 8 periodic (iterations 9..79) and the final one");
+            var lr = trainer.Storage.History("lr").ToDictionary(v => v.Iteration, v => v.Value);
+            Assert.AreEqual(0.1, lr[69], 1e-12);
+            Assert.AreEqual(0.01, lr[70], 1e-12);
+            Assert.AreEqual((79, 26.0), best.Best);
+            Assert.AreEqual(79, Checkpointer.IterationOf(best.Path));
+            Assert.AreEqual("26", Checkpointer.ExtraOf(best.Path)![BestCheckpointerHook.ValueKey]);
+            // The best file holds the model as it was at iteration 79, not at the end.
+            var atBest = nn.Linear(1, 1);
+            var saved = nn.Sequential(("fc", atBest));
+            Checkpointer.LoadWeights(best.Path, saved, strict: true);
+            Assert.AreNotEqual(model.state_dict()["fc.weight"].item<float>(), atBest.weight!.item<float>());
+
+            // A resumed run compares against the saved best: 25.9 does not replace it, 26.5 does.
+            double[] resumed = [25.9, 26.5];
+            int r = 0;
+            var (_, again) = NewTrainer(120, 4);
+            var best2 = new BestCheckpointerHook(checkpointer, "bbox/AP");
+            again.Register(new EvalHook(10, () => new Dictionary<string, double> { ["bbox/AP"] = resumed[r++] }), best2);
+            again.Train(100, 120);
+            Assert.AreEqual((119, 26.5), best2.Best);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [TestMethod]
+    public void StepAtPutsTheScheduleStepAtTheGivenIteration()
+    {
+        // ceil(70 / 0.8) = 88 and floor(0.8 * 88) = 70; ceil(100 / 0.8) = 125; ceil(1 / 0.8) = 2 and max(1, floor(1.6)) = 1.
+        Assert.AreEqual(88, BudgetSchedule.StepAt(70));
+        Assert.AreEqual(125, BudgetSchedule.StepAt(100));
+        Assert.AreEqual(2, BudgetSchedule.StepAt(1));
+        for (int step = 1; step < 3000; step++) Assert.AreEqual(step, BudgetSchedule.LrStep(BudgetSchedule.StepAt(step)), $"step {step}");
+    }
 }

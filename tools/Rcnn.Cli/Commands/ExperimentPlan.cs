@@ -8,14 +8,14 @@ namespace Rcnn.Cli.Commands;
 /// --max-trials; more than 4 only when each still gets <see cref="MinFirst"/> iterations), the first of them the
 /// configuration <c>rcnn train</c> would pick, trains r iterations each, <see cref="Explore"/> of the budget in all; the
 /// best one is promoted and trains on from its checkpoint with its schedule fitted to the rest of the budget, so the
-/// winning configuration gets most of the time a single run would, though at most <see cref="MaxFillIterations"/>
-/// (<see cref="BudgetSchedule.MaxEpochs"/>, as <c>rcnn train</c>'s schedule); when
-/// that ends it early, the next best trials train on in the time left (capped too), and the best of them wins.
+/// winning configuration gets most of the time a single run would; as in <c>rcnn train</c>, validation steps its LR
+/// when it stops improving and keeps its best model, and when that ends it early, the next best trials train on in the
+/// time left, and the best of them wins.
 /// Random search: every trial gets an equal share. Iterations are what the measured speed fits in 85% of the time left
 /// (15% for validation scoring and start-ups).
 /// </summary>
 public sealed record ExperimentPlan(int TrialsPerBracket, int Iterations, double CheckpointFraction, double StopFraction,
-    IReadOnlyList<int> Depths, string Description, int? MaxFillIterations = null)
+    IReadOnlyList<int> Depths, string Description)
 {
     /// <summary>The share of the budget's iterations the bracket's first segments take between them.</summary>
     public const double Explore = 0.35;
@@ -24,10 +24,7 @@ public sealed record ExperimentPlan(int TrialsPerBracket, int Iterations, double
     /// more than 4 trials only when each still gets this many.</summary>
     public const int MinFirst = 100;
 
-    /// <param name="trainImages">Training images; 0 leaves the survivor's schedule uncapped.</param>
-    /// <param name="imagesPerBatch">SOLVER.IMS_PER_BATCH.</param>
-    public static ExperimentPlan For(double secondsLeft, double iterationsPerSecond, int maxTrials, bool random, TimeSpan budget,
-        int trainImages = 0, int imagesPerBatch = 2)
+    public static ExperimentPlan For(double secondsLeft, double iterationsPerSecond, int maxTrials, bool random, TimeSpan budget)
     {
         if (!(iterationsPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(iterationsPerSecond), iterationsPerSecond, "must be > 0");
         if (maxTrials < 1) throw new ArgumentOutOfRangeException(nameof(maxTrials), maxTrials, "must be >= 1");
@@ -45,12 +42,7 @@ public sealed record ExperimentPlan(int TrialsPerBracket, int Iterations, double
         int first = Math.Max(20, (int)Math.Round(Explore * total / n / 5) * 5);
         int schedule = Math.Max(2 * first, (int)total - (n - 1) * first);
         double fraction = (double)first / schedule;
-        // As rcnn train's own schedule: a faster survivor uses its speed for more iterations only up to
-        // BudgetSchedule.MaxEpochs (a small dataset overfits).
-        int? cap = trainImages > 0 ? BudgetSchedule.EpochCap(trainImages, imagesPerBatch) : null;
-        string capped = cap is int c ? string.Create(inv, $", at most {c}; if that ends early, the next best trains on in the time left") : "";
         return new ExperimentPlan(n, schedule, fraction, n == 1 ? 0 : 1 - 1.0 / n, depths, string.Create(inv,
-            $"About {total:F0} iterations fit: {n} trials train {first} iterations each, then the best one resumes and trains on to the end of the budget (nominally {schedule} iterations{capped})."),
-            cap);
+            $"About {total:F0} iterations fit: {n} trials train {first} iterations each, then the best one resumes and trains on to the end of the budget (nominally {schedule} iterations; validation may end it earlier, and then the next best trains on in the time left)."));
     }
 }

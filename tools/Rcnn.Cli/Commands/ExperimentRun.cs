@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.ML;
-using Rcnn.Cli.AutoConfig;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.Cli.Datasets;
 using Rcnn.MLNet.AutoML;
 using Rcnn.Training.Config;
@@ -30,18 +30,19 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         Directory.CreateDirectory(output);
         var stats = DatasetStatistics.From(catalog.GetRecords(TrainName), classes.Count);
         // The shape `rcnn train` would pick for the whole budget: the search is centred on it.
-        var choice = AutoConfigPicker.PickShape(stats, o.Budget);
-        var cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
-        choice.ApplyTo(cfg);
+        bool pretrained = AutoConfigPicker.PretrainedAvailable(out string where);
+        if (!pretrained) ctx.Line($"warning: no pretrained trials: {where}");
+        var choice = AutoConfigPicker.PickShape(stats, o.Budget, pretrained);
+        var cfg = AutoConfigPicker.BuildConfig(choice);
         cfg.Datasets.Train.Clear();
         cfg.Datasets.Train.Add(TrainName);
         ctx.Line("Measuring training speed of the central configuration...");
         double itPerSec = ThroughputProbe.Measure(cfg, catalog, Path.Combine(output, ".probe"), o.NumThreads).IterationsPerSecond;
-        var plan = ExperimentPlan.For((o.Budget - clock.Elapsed).TotalSeconds, itPerSec, o.MaxTrials, o.Tuner == "random", o.Budget,
-            stats.ImageCount, cfg.Solver.ImsPerBatch);
-        var space = ExperimentSpace.For(choice, stats, cfg, plan);
+        var plan = ExperimentPlan.For((o.Budget - clock.Elapsed).TotalSeconds, itPerSec, o.MaxTrials, o.Tuner == "random", o.Budget);
+        var space = ExperimentSpace.For(choice, stats, cfg, plan, pretrained);
         ctx.Line(string.Create(CultureInfo.InvariantCulture, $"{itPerSec:F2} it/s at R-{choice.BackboneDepth} FPN {choice.FpnChannels}, {choice.ShortSide} px. {plan.Description}"));
-        ctx.Line($"Search space: depth [{string.Join(", ", space.BackboneDepths)}], LR {space.MinBaseLearningRate}..{space.MaxBaseLearningRate} (log), " +
+        ctx.Line($"Search space: trunk [{string.Join(", ", space.Pretrained.Select(p => p ? $"pretrained, FREEZE_AT {string.Join("/", space.FreezeAt)}" : "scratch"))}], " +
+            $"depth [{string.Join(", ", space.BackboneDepths)}], LR {space.MinBaseLearningRate}..{space.MaxBaseLearningRate} (log; pretrained {space.LearningRates(true).Min}..{space.LearningRates(true).Max}), " +
             $"size [{string.Join(", ", space.ImageSizes)}], anchors {string.Join(" | ", space.AnchorSizeSets.Select(a => string.Join(",", a)))}, ROI [{string.Join(", ", space.RoiBatchSizesPerImage)}], FPN width [{string.Join(", ", space.FpnChannels)}].");
 
         var left = o.Budget - clock.Elapsed;
@@ -61,9 +62,11 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         if (o.Tuner == "random") experiment.SetRandomSearchTuner();
         // Equal time, not equal iterations, at the checkpoint: the budget is time, so a faster configuration's extra
         // iterations count in its favour.
-        else experiment.SetSuccessiveHalvingTuner([plan.CheckpointFraction], plan.StopFraction, plan.TrialsPerBracket, fillBudget: true, equalTime: true,
-            maxFillIterations: plan.MaxFillIterations);
+        else experiment.SetSuccessiveHalvingTuner([plan.CheckpointFraction], plan.StopFraction, plan.TrialsPerBracket, fillBudget: true, equalTime: true);
         Result = experiment.RunAsync(ctx.Stop).GetAwaiter().GetResult();
+        // Each trial's folder is then a model folder that rcnn eval, predict and export open.
+        foreach (var trial in Result.Trials)
+            if (Path.GetDirectoryName(trial.CheckpointPath) is { } dir && Directory.Exists(dir)) ModelDirectory.WriteClasses(dir, classes);
         ctx.Console.Write(Leaderboard(Result));
         if (Result.BestTrial is { } best)
         {
@@ -81,40 +84,56 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         return Result.Cancelled ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
+    /// <summary>The seed that draws held-out validation images.</summary>
+    public const int ValidationSeed = 42;
+
+    /// <summary>
+    /// "train" and "validation": with --validation-dataset, the --dataset's training split and that data; else a VOC
+    /// root's train and val splits when it has both; else the training split less images held out of it
+    /// (<see cref="HoldOut"/>). Trials are never scored on test data.
+    /// </summary>
     private DatasetCatalog Register(out IReadOnlyList<string> classes)
     {
+        const string trainSplit = "train_split", validationSplit = "validation_split";
         var train = DatasetLocation.Resolve(o.Dataset, o.Images, "--dataset");
         var catalog = new DatasetCatalog(DatasetLog.FromAction(ctx.Line));
-        if (train.Kind == DatasetKind.CocoJson) catalog.RegisterCocoJson(TrainName, train.Path, train.ImageRoot!);
+        var splits = train.VocSplits();
+        if (train.Kind == DatasetKind.CocoJson) catalog.RegisterCocoJson(trainSplit, train.Path, train.ImageRoot!);
         else
         {
-            var splits = train.VocSplits();
             string split = splits.Contains("train") ? "train" : splits.Contains("trainval") ? "trainval"
                 : throw new CliUsageException($"--dataset: Pascal VOC root '{train.Path}' has no train or trainval split.");
-            catalog.RegisterPascalVoc(TrainName, train.Path, split);
+            catalog.RegisterPascalVoc(trainSplit, train.Path, split);
         }
-        classes = catalog.GetMetadata(TrainName).ThingClasses;
+        classes = catalog.GetMetadata(trainSplit).ThingClasses;
+        string? source = null;
         if (o.ValidationDataset is not null)
         {
             var v = DatasetLocation.Resolve(o.ValidationDataset, o.ValidationImages, "--validation-dataset");
             if (v.Kind == DatasetKind.CocoJson)
             {
-                catalog.RegisterCocoJson(ValidationName, v.Path, v.ImageRoot!);
-                if (!catalog.GetMetadata(ValidationName).ThingClasses.SequenceEqual(classes))
-                    throw new CliUsageException($"--validation-dataset has classes [{string.Join(", ", catalog.GetMetadata(ValidationName).ThingClasses)}], the training data [{string.Join(", ", classes)}].");
+                catalog.RegisterCocoJson(validationSplit, v.Path, v.ImageRoot!);
+                if (!catalog.GetMetadata(validationSplit).ThingClasses.SequenceEqual(classes))
+                    throw new CliUsageException($"--validation-dataset has classes [{string.Join(", ", catalog.GetMetadata(validationSplit).ThingClasses)}], the training data [{string.Join(", ", classes)}].");
             }
             else
             {
-                var splits = v.VocSplits();
-                string split = splits.Contains("val") ? "val" : splits.Contains("test") ? "test"
+                var vs = v.VocSplits();
+                string split = vs.Contains("val") ? "val" : vs.Contains("test") ? "test"
                     : throw new CliUsageException($"--validation-dataset: Pascal VOC root '{v.Path}' has no val or test split.");
-                catalog.RegisterPascalVoc(ValidationName, v.Path, split, classes);
+                catalog.RegisterPascalVoc(validationSplit, v.Path, split, classes);
             }
+            source = validationSplit;
         }
-        else if (train.Kind == DatasetKind.PascalVoc && train.VocSplits() is var s && (s.Contains("val") || s.Contains("test")) && s.Contains("train"))
-            catalog.RegisterPascalVoc(ValidationName, train.Path, s.Contains("val") ? "val" : "test", classes);
-        else throw new CliUsageException("--validation-dataset is needed: the --dataset has no separate val/test split to score trials on.");
-        _ = catalog.Get(ValidationName);
+        else if (train.Kind == DatasetKind.PascalVoc && splits.Contains("val") && splits.Contains("train"))
+        {
+            catalog.RegisterPascalVoc(validationSplit, train.Path, "val", classes);
+            source = validationSplit;
+        }
+        string how = HoldOut.Register(catalog, trainSplit, source, TrainName, ValidationName, ValidationSeed);
+        if (catalog.GetRecords(ValidationName).Count == 0)
+            throw new CliUsageException($"The experiment has nothing to score trials on: {how}; give a --validation-dataset.");
+        ctx.Line($"Trials are scored on validation data, never on test data: {how}.");
         return catalog;
     }
 

@@ -1,5 +1,6 @@
-using Rcnn.Cli.AutoConfig;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.MLNet.AutoML;
+using Rcnn.MLNet.Training;
 using Rcnn.Training.Config;
 
 namespace Rcnn.Cli.Commands;
@@ -8,13 +9,18 @@ namespace Rcnn.Cli.Commands;
 /// The search space of <c>rcnn experiment</c>, centred on what <c>rcnn train</c> would pick (<paramref name="choice"/>):
 /// image size one step (64 px) either side; anchor sets at half, the same and twice the picked sizes, kept only where
 /// they still cover the objects (smallest anchor not above the 5th-percentile object at the largest size searched,
-/// largest not below the 95th percentile at the smallest); LR 0.01..0.04 (and the base config's); ROI batch 64/128/256;
-/// FPN width the pick's or half of it; the plan's iterations; R-34 as well from 2 h. Trial 0 is the pick.
+/// largest not below the 95th percentile at the smallest); LR from half to twice the preset's of each trunk; ROI batch
+/// 64/128/256; FPN width the pick's or half of it; the plan's iterations; R-34 as well from 2 h; pretrained (FREEZE_AT
+/// 1, 2 or 3) and from scratch when the pretrained weights are restored. Trial 0 is the pick.
 /// </summary>
 public static class ExperimentSpace
 {
-    public static DetectionSearchSpace For(AutoConfigChoice choice, DatasetStatistics stats, RcnnConfig cfg, ExperimentPlan plan)
+    /// <param name="pretrainedAvailable">The ImageNet weights are restored, so trials may fine-tune from them.</param>
+    public static DetectionSearchSpace For(AutoConfigChoice choice, DatasetStatistics stats, RcnnConfig cfg, ExperimentPlan plan,
+        bool pretrainedAvailable = false)
     {
+        double scratchLr = ConfigPresets.Load(AutoConfigPicker.ScratchPreset).Solver.BaseLr;
+        double pretrainedLr = ConfigPresets.Load(AutoConfigPicker.PretrainedPreset).Solver.BaseLr;
         int[] sizes = new[] { choice.ShortSide - 64, choice.ShortSide, choice.ShortSide + 64 }.Where(s => s >= 160).Distinct().ToArray();
         double smallest = stats.RelativeSizeP5 * sizes.Max(), largest = stats.RelativeSizeP95 * sizes.Min();
         var anchorSets = new[] { 0.5, 1, 2 }
@@ -26,17 +32,20 @@ public static class ExperimentSpace
         return new DetectionSearchSpace
         {
             BackboneDepths = plan.Depths,
-            MinBaseLearningRate = Math.Min(0.01, cfg.Solver.BaseLr),
-            MaxBaseLearningRate = Math.Max(0.04, cfg.Solver.BaseLr),
+            MinBaseLearningRate = scratchLr / 2,
+            MaxBaseLearningRate = scratchLr * 2,
+            PretrainedLearningRates = (pretrainedLr / 2, pretrainedLr * 2),
             ImageSizes = sizes,
             AnchorSizeSets = anchorSets,
             RoiBatchSizesPerImage = [64, 128, 256],
             Iterations = [plan.Iterations],
             // Half the width makes the FPN and RPN convolutions at stride 4 about 4x cheaper: more iterations in the budget.
             FpnChannels = new[] { fpn / 2, fpn }.Where(DetectionSearchSpace.IsFpnWidth).Distinct().ToArray(),
+            Pretrained = pretrainedAvailable ? [true, false] : [false],
+            FreezeAt = [1, 2, 3],
             // Trial 0 is what `rcnn train` would train: the search only has to beat it.
             Default = new DetectionParameters(choice.BackboneDepth, cfg.Solver.BaseLr, choice.ShortSide, choice.AnchorSizes.ToArray(),
-                choice.RoiBatchSizePerImage, plan.Iterations, fpn),
+                choice.RoiBatchSizePerImage, plan.Iterations, fpn, choice.Pretrained, choice.Pretrained ? 2 : 0),
         };
     }
 }

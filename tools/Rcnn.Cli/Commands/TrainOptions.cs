@@ -12,4 +12,5 @@ public sealed record TrainOptions(
     bool Resume,
     int? NumThreads,
     int PreviewImages,
+    bool FromScratch,
     IReadOnlyList<string> Overrides);

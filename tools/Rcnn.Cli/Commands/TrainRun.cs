@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Rcnn.Cli.AutoConfig;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.Cli.Codegen;
 using Rcnn.Cli.Datasets;
 using Rcnn.Cli.Output;
@@ -37,13 +37,19 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
             throw new CliUsageException($"Config overrides must be KEY VALUE pairs; '{o.Overrides[^1]}' has no value.");
         string output = Path.GetFullPath(o.Output);
         Directory.CreateDirectory(output);
+        string saved = Path.Combine(output, DefaultTrainer.ConfigFile);
+        // An auto-picked config validates as it trains; a given one trains as written.
+        bool auto = o.ConfigFile is null && !(o.Resume && File.Exists(saved));
+        bool validate = auto || (o.Resume && File.Exists(saved) && RcnnConfig.FromFile(saved).Datasets.Test.SequenceEqual([RegisteredDatasets.ValidationName]));
 
         var log = DatasetLog.FromAction(ctx.Line);
-        var data = RegisteredDatasets.Register(train, test, log);
+        var data = RegisteredDatasets.Register(train, test, log, validationSeed: validate ? ValidationSeed : null);
         ctx.Line($"Training data: {data.TrainDescription} ({data.Train.Records.Count} images, classes [{string.Join(", ", data.Classes)}]).");
+        if (data.ValidationDescription is { } v) ctx.Line($"Validation: {v}.");
         ctx.Line(data.HasTest ? $"Test data: {data.TestDescription} ({data.Test!.Records.Count} images)." : "No test data: the model will not be evaluated.");
+        validate = data.Validation is { Records.Count: > 0 };
 
-        var (cfg, choice) = ResolveConfig(data, output);
+        var (cfg, choice) = ResolveConfig(data, output, validate);
         ModelDirectory.WriteClasses(output, data.Classes);
         if (choice is not null) PrintChoice(choice);
 
@@ -51,24 +57,22 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(budgetStop.Token, ctx.Stop);
         double trainSeconds = (reserve ?? BudgetReserve.Unmeasured(o.Budget)).TrainingSeconds(o.Budget) - clock.Elapsed.TotalSeconds;
         budgetStop.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, trainSeconds)));
-
         var trainDeadline = DateTime.UtcNow.AddSeconds(Math.Max(1, trainSeconds));
-        DefaultTrainer? current = null;
+
         // Only a schedule fitted here is refitted: one from --config or SOLVER.MAX_ITER is the user's to keep.
-        DeadlineRefitter? refitter = null;
-        using var trainer = current = new DefaultTrainer(cfg, data.Catalog, new DefaultTrainerOptions
+        var schedule = new AutoSchedule(validate, scheduleFitted ? new DeadlineRefitter(0, trainDeadline) : null, ctx.Line, n => progress?.Rescheduled(n));
+        using var trainer = new DefaultTrainer(cfg, data.Catalog, new DefaultTrainerOptions
         {
             NumThreads = o.NumThreads,
-            Log = line =>
-            {
-                progress?.Log(line);
-                if (refitter is not null && current is not null) RefitToDeadline(current, refitter);
-            },
+            // Lines logged while the trainer is set up (model, weights) come before the progress display exists.
+            Log = line => { if (progress is not null) progress.Log(line); else ctx.Line(line); },
             LogPeriod = Math.Clamp(cfg.Solver.MaxIter / 50, 1, 20),
+            Hooks = validate ? schedule.Hooks() : [],
+            EvaluateFrom = validate ? cfg.Solver.WarmupIters : 0,
+            EvaluationFiles = !validate,
         });
         var trainClock = Stopwatch.StartNew();
         int start = trainer.ResumeOrLoad(o.Resume);
-        if (scheduleFitted) refitter = new DeadlineRefitter(start, trainDeadline, cap: (fit, done) => BudgetSchedule.Cap(fit, done, choice?.IterationCap));
         bool completed = RunWithProgress(trainer, start, stop.Token);
         trainClock.Stop();
         int done = trainer.Trainer?.Iteration ?? start;
@@ -79,16 +83,20 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
                 ctx.Line($"Stopped on request at iteration {done}; continue with --resume.");
                 return ExitCodes.Interrupted;
             }
-            ctx.Line($"Time budget reached after {done} of {cfg.Solver.MaxIter} iterations; the last iteration is checkpointed (--resume continues).");
+            ctx.Line($"Time budget reached after {done} of {trainer.Config.Solver.MaxIter} iterations; the last iteration is checkpointed (--resume continues).");
         }
+        string? final = schedule.UseBest(trainer);
+        if (final is not null) ctx.Line(final);
 
         if (data.HasTest)
         {
-            Evaluation = trainer.LastEvaluation?.GetValueOrDefault(RegisteredDatasets.TestName) ?? trainer.Test()[RegisteredDatasets.TestName];
+            Evaluation = validate || trainer.LastEvaluation?.GetValueOrDefault(RegisteredDatasets.TestName) is not { } last
+                ? DatasetEvaluation.Evaluate(trainer.Model, data.Test!.Records, data.Test.Metadata, cfg, Path.Combine(output, DefaultTrainer.InferenceDir), ctx.Line)
+                : last;
             WritePreviews(trainer, cfg, data, output);
         }
         WriteDeployables(trainer, cfg, data, output);
-        WriteResults(output, cfg, data, choice, start, done, completed, trainClock.Elapsed, trainer);
+        WriteResults(output, cfg, data, choice, start, done, completed, trainClock.Elapsed, trainer, schedule, final);
         ctx.Console.WriteLine();
         if (Evaluation is not null) ctx.Console.Write(SummaryTable.Build($"'{data.TestDescription}' ({data.Test!.Records.Count} images)", Evaluation));
         ctx.Line($"Output: {output} ({clock.Elapsed.TotalMinutes:F1} min).");
@@ -96,7 +104,13 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
         return ExitCodes.Ok;
     }
 
+    /// <summary>The seed that draws held-out validation images (fixed, so a resumed run holds out the same ones).</summary>
+    public const int ValidationSeed = 42;
+
     private TrainProgress? progress;
+
+    /// <summary>What the speed probe measured, when it ran.</summary>
+    private ThroughputMeasurement? speed;
 
     /// <summary>What the budget keeps for evaluation and artefacts, when the speed probe measured it.</summary>
     private BudgetReserve? reserve;
@@ -104,28 +118,13 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
     /// <summary>Whether the schedule was fitted to the budget here (not given by --config, SOLVER.MAX_ITER or a resume).</summary>
     private bool scheduleFitted;
 
-    /// <summary>Switches a schedule fitted to the budget to <paramref name="refitter"/>'s when the iteration time
-    /// measured says it is off (the speed probe runs a few iterations, often on a cold machine, and a shared host's
-    /// speed drifts).</summary>
-    private void RefitToDeadline(DefaultTrainer trainer, DeadlineRefitter refitter)
-    {
-        var t = trainer.Trainer;
-        if (t is null) return;
-        int was = t.MaxIteration;
-        if (refitter.Check(t.Iteration, was, t.Storage.History("time"), DateTime.UtcNow) is not int fit) return;
-        trainer.Reschedule(BudgetSchedule.SolverOverrides(fit));
-        progress?.Rescheduled(fit);
-        ctx.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Schedule refitted to the time left at iteration {t.Iteration + 1}: {fit} iterations (was {was}; {refitter.SecondsPerIteration:F2} s/it measured){BudgetSchedule.CapNote(fit, refitter.Fitted, $"{BudgetSchedule.MaxEpochs} epochs")}."));
-    }
-
     private bool RunWithProgress(DefaultTrainer trainer, int start, CancellationToken stop)
     {
         progress = new TrainProgress(ctx, trainer);
         return progress.Run(start, trainer.Config.Solver.MaxIter, () => trainer.Train(stop));
     }
 
-    private (RcnnConfig Config, AutoConfigChoice? Choice) ResolveConfig(RegisteredDatasets data, string output)
+    private (RcnnConfig Config, AutoConfigChoice? Choice) ResolveConfig(RegisteredDatasets data, string output, bool validate)
     {
         string saved = Path.Combine(output, DefaultTrainer.ConfigFile);
         RcnnConfig cfg;
@@ -143,30 +142,51 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
         }
         else
         {
-            cfg = RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
             var stats = DatasetStatistics.From(data.Train.Records, data.Classes.Count);
-            choice = AutoConfigPicker.PickShape(stats, o.Budget);
-            choice.ApplyTo(cfg);
+            bool available = AutoConfigPicker.PretrainedAvailable(out string where);
+            if (!o.FromScratch && !available) ctx.Line($"warning: training from scratch: {where}");
+            bool pretrained = available && !o.FromScratch;
+            choice = AutoConfigPicker.PickShape(stats, o.Budget, pretrained, pretrained ? "restored with the build" : o.FromScratch ? "--from-scratch" : "the pretrained weights are not restored here");
+            cfg = AutoConfigPicker.BuildConfig(choice);
         }
         cfg.Datasets.Train.Clear();
         cfg.Datasets.Train.Add(RegisteredDatasets.TrainName);
         cfg.Datasets.Test.Clear();
-        if (data.HasTest) cfg.Datasets.Test.Add(RegisteredDatasets.TestName);
+        // With validation the trainer evaluates the validation images; the test data is evaluated once, at the end.
+        if (validate) cfg.Datasets.Test.Add(RegisteredDatasets.ValidationName);
+        else if (data.HasTest) cfg.Datasets.Test.Add(RegisteredDatasets.TestName);
         cfg.Model.RoiHeads.NumClasses = data.Classes.Count;
         cfg.OutputDir = output;
         if (cfg.Seed < 0) cfg.Seed = 42;
         cfg.MergeFromList(o.Overrides);
         bool userIters = o.Overrides.Where((_, i) => i % 2 == 0).Contains("SOLVER.MAX_ITER");
+        if (choice is not null && userIters)
+        {
+            // The preset's steps and warm-up were made for its own length: a given length gets the auto schedule's shape.
+            cfg.MergeFromList(AutoConfigPicker.ScheduleOverrides(cfg.Solver.MaxIter));
+            cfg.MergeFromList(o.Overrides);
+        }
         if (choice is not null && !userIters)
         {
             ctx.Line("Measuring training speed at the picked size (a few iterations)...");
-            var testFiles = data.HasTest ? data.Test!.Records.Select(r => r.FileName).ToList() : [];
-            var speed = ThroughputProbe.Measure(cfg, data.Catalog, Path.Combine(output, ".probe"), o.NumThreads, testFiles.Take(4).ToList());
-            reserve = BudgetReserve.Measured(testFiles.Count + Math.Min(Math.Max(0, o.PreviewImages), testFiles.Count), speed.InferenceSecondsPerImage);
-            AutoConfigPicker.PickIterations(choice, o.Budget - clock.Elapsed, speed.IterationsPerSecond, reserve,
-                data.Train.Records.Count, cfg.Solver.ImsPerBatch);
+            var testRecords = data.HasTest ? data.Test!.Records : [];
+            var speed = ThroughputProbe.Measure(cfg, data.Catalog, Path.Combine(output, ".probe"), o.NumThreads, testRecords.Take(4).ToList());
+            this.speed = speed;
+            int validationImages = data.Validation?.Records.Count ?? 0;
+            reserve = BudgetReserve.Measured(testRecords.Count + Math.Min(Math.Max(0, o.PreviewImages), testRecords.Count), speed.InferenceSecondsPerImage,
+                validate ? AutoSchedule.EvaluationsPerSchedule * validationImages : 0);
+            AutoConfigPicker.PickIterations(choice, o.Budget - clock.Elapsed, speed.IterationsPerSecond, reserve);
             cfg.MergeFromList(AutoConfigPicker.ScheduleOverrides(choice.MaxIter!.Value));
             scheduleFitted = !o.Overrides.Where((_, i) => i % 2 == 0).Contains("SOLVER.STEPS");
+            cfg.MergeFromList(o.Overrides);
+        }
+        if (choice is not null && validate)
+        {
+            int validationImages = data.Validation!.Records.Count;
+            cfg.MergeFromList(["TEST.EVAL_PERIOD", AutoSchedule.EvalPeriod(cfg.Solver.MaxIter,
+                speed is null ? 0 : validationImages * speed.InferenceSecondsPerImage, speed?.IterationsPerSecond ?? 0).ToString(CultureInfo.InvariantCulture)]);
+            choice.Reasons.Add(("validation", data.Validation!.Records.Count.ToString(CultureInfo.InvariantCulture) + " images",
+                $"{data.ValidationDescription}; evaluated every {cfg.Test.EvalPeriod} iterations after the warm-up; the LR steps when {AutoSchedule.Patience} evaluations bring no new best, and the best model by validation AP is kept"));
             cfg.MergeFromList(o.Overrides);
         }
         if (choice is not null)
@@ -220,8 +240,9 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
     }
 
     private void WriteResults(string output, RcnnConfig cfg, RegisteredDatasets data, AutoConfigChoice? choice, int start, int done,
-        bool completed, TimeSpan trainTime, DefaultTrainer trainer)
+        bool completed, TimeSpan trainTime, DefaultTrainer trainer, AutoSchedule schedule, string? final)
     {
+        var validation = trainer.Trainer?.Storage.History(AutoSchedule.Metric) ?? [];
         var rss = trainer.Trainer?.Storage.History("rss_mb").Select(v => v.Value).DefaultIfEmpty(0).Max() ?? 0;
         var results = new Dictionary<string, object?>
         {
@@ -230,7 +251,14 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
             ["test_dataset"] = data.TestDescription,
             ["start_iteration"] = start,
             ["iterations_done"] = done,
-            ["max_iter"] = cfg.Solver.MaxIter,
+            ["max_iter"] = trainer.Config.Solver.MaxIter,
+            ["validation_dataset"] = data.ValidationDescription,
+            ["validation_ap"] = validation.Select(v => new { iteration = v.Iteration + 1, ap = Math.Round(v.Value, 2) }).ToList(),
+            ["best_iteration"] = schedule.Best?.Best is { } b ? b.Iteration + 1 : null,
+            ["best_validation_ap"] = schedule.Best?.Best is { } bv ? Math.Round(bv.Value, 2) : null,
+            ["lr_stepped_at"] = schedule.Plateau?.SteppedAt,
+            ["final_model"] = final,
+            ["checkpoint"] = schedule.Best?.Best is not null ? Path.GetFileName(schedule.Best.Path) : null,
             ["completed"] = completed,
             ["train_seconds"] = Math.Round(trainTime.TotalSeconds, 1),
             ["budget_seconds"] = o.Budget.TotalSeconds,

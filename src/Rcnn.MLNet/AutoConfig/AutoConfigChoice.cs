@@ -1,11 +1,14 @@
 using System.Globalization;
 using Rcnn.Training.Config;
 
-namespace Rcnn.Cli.AutoConfig;
+namespace Rcnn.MLNet.AutoConfig;
 
 /// <summary>The settings the auto-config picked, each with the reason it gives the user.</summary>
 public sealed class AutoConfigChoice
 {
+    /// <summary>Fine-tuned from ImageNet weights (the pretrained preset) rather than trained from scratch.</summary>
+    public bool Pretrained { get; init; }
+
     public int BackboneDepth { get; init; } = 18;
     public int FpnChannels { get; init; } = 256;
     public int ShortSide { get; init; }
@@ -18,13 +21,10 @@ public sealed class AutoConfigChoice
     /// <summary>Null until the throughput is known (<see cref="AutoConfigPicker.PickIterations"/>).</summary>
     public int? MaxIter { get; set; }
 
-    /// <summary>The most iterations the schedule may grow to when refitted to the budget
-    /// (<see cref="Rcnn.Training.Solver.BudgetSchedule.MaxEpochs"/>); null until <see cref="MaxIter"/> is picked.</summary>
-    public int? IterationCap { get; set; }
-
     public List<(string Setting, string Value, string Why)> Reasons { get; } = new();
 
-    /// <summary>Writes the choice into <paramref name="cfg"/> (built on models/CPU/faster_rcnn_R_18_FPN_cpu.yaml).</summary>
+    /// <summary>Writes the choice into <paramref name="cfg"/> (built on the pretrained or the from-scratch R-18 preset,
+    /// <see cref="AutoConfigPicker.BuildConfig"/>).</summary>
     public void ApplyTo(RcnnConfig cfg)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -32,6 +32,7 @@ public sealed class AutoConfigChoice
         {
             "MODEL.RESNETS.DEPTH", BackboneDepth.ToString(inv),
             "MODEL.RESNETS.RES2_OUT_CHANNELS", BackboneDepth >= 50 ? "256" : "64",
+            "MODEL.BACKBONE.FREEZE_AT", Pretrained ? "2" : "0",
             "MODEL.FPN.OUT_CHANNELS", FpnChannels.ToString(inv),
             "MODEL.ROI_HEADS.NUM_CLASSES", NumClasses.ToString(inv),
             "MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE", RoiBatchSizePerImage.ToString(inv),

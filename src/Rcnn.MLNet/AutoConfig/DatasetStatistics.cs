@@ -1,6 +1,6 @@
 using Rcnn.Training.Data;
 
-namespace Rcnn.Cli.AutoConfig;
+namespace Rcnn.MLNet.AutoConfig;
 
 /// <summary>
 /// What the auto-config looks at: class count, image sizes and object sizes. Object size is sqrt(w*h) divided by the

@@ -1,13 +1,18 @@
 using System.Globalization;
+using Rcnn.MLNet.Training;
+using Rcnn.Training.Checkpoint;
+using Rcnn.Training.Config;
 using Rcnn.Training.Solver;
 
-namespace Rcnn.Cli.AutoConfig;
+namespace Rcnn.MLNet.AutoConfig;
 
 /// <summary>
-/// Picks a config from dataset statistics and a time budget (no detection expertise needed). The rules, in order:
+/// Picks a config from dataset statistics and a time budget (no detection expertise needed); <c>rcnn train</c>,
+/// <c>rcnn experiment</c> and <c>DetectObjects</c> without a config all use it. The rules, in order:
 /// <list type="bullet">
-/// <item>backbone: R-18 FPN with GroupNorm from scratch (no pretrained weights are shipped, and on a CPU deeper nets
-///   get too few iterations); R-34 only with 2 h or more and 1000+ images;</item>
+/// <item>backbone: R-18 FPN fine-tuned from ML.NET's ImageNet ResNet-18 (<c>mlnet://ResNet18</c>, FrozenBN, stem and
+///   res2 frozen) when the weights are restored and the caller does not ask for scratch; else R-18 FPN with GroupNorm
+///   from scratch, R-34 only with 2 h or more and 1000+ images;</item>
 /// <item>FPN width: 128 under 1 h, 256 (detectron2's) from 1 h: half the width halves the FPN output convs, the RPN
 ///   head and the box head's first FC layer, measured 1.9x the iterations per second at 256 px on 2 cores;</item>
 /// <item>short side S: large enough that the 5th-percentile object is at least <see cref="MinObjectPixels"/> px
@@ -19,22 +24,51 @@ namespace Rcnn.Cli.AutoConfig;
 /// <item>ROI heads: 128 sampled boxes per image (256 when images hold more than 32 objects on average); detections
 ///   per image at least 100 and 1.5x the most crowded image;</item>
 /// <item>iterations: what the measured iterations per second fit into the budget, less a <see cref="BudgetReserve"/>
-///   for evaluation and artefacts, but at most <see cref="BudgetSchedule.MaxEpochs"/> epochs; LR steps at 80%, warm-up
-///   one sixth (10..200 iterations).</item>
+///   for evaluation and artefacts; LR step at 80%, warm-up one sixth (10..200 iterations). Validation decides the rest:
+///   the LR steps early when it stops improving and the best model by validation is kept
+///   (<see cref="Rcnn.Training.Engine.PlateauStepHook"/>, <see cref="Rcnn.Training.Engine.BestCheckpointerHook"/>).</item>
 /// </list>
 /// </summary>
 public static class AutoConfigPicker
 {
     public const double MinObjectPixels = 8;
 
-    public static AutoConfigChoice PickShape(DatasetStatistics s, TimeSpan budget)
+    /// <summary>The config a pretrained pick builds on (and its preset name).</summary>
+    public const string PretrainedPreset = "R18-FPN-Pretrained";
+
+    /// <summary>The config a from-scratch pick builds on.</summary>
+    public const string ScratchPreset = "R18-FPN-Scratch";
+
+    /// <summary>Whether the pretrained weights the pick would fine-tune from are restored here; <paramref name="why"/>
+    /// says where they are, or why not.</summary>
+    public static bool PretrainedAvailable(out string why)
+    {
+        try
+        {
+            why = PretrainedWeights.Resolve(PretrainedWeights.ResNet18.Name);
+            return true;
+        }
+        catch (FileNotFoundException e)
+        {
+            why = e.Message;
+            return false;
+        }
+    }
+
+    /// <param name="pretrained">Fine-tune from ImageNet weights (the caller checked <see cref="PretrainedAvailable"/>).</param>
+    /// <param name="pretrainedWhy">What the backbone line of the table says about the weights: where they are, or why a
+    /// from-scratch pick was made.</param>
+    public static AutoConfigChoice PickShape(DatasetStatistics s, TimeSpan budget, bool pretrained = false, string? pretrainedWhy = null)
     {
         ArgumentNullException.ThrowIfNull(s);
         var inv = CultureInfo.InvariantCulture;
-        int depth = budget >= TimeSpan.FromHours(2) && s.ImageCount >= 1000 ? 34 : 18;
-        string depthWhy = depth == 18
-            ? "from scratch on the CPU (no pretrained weights): the smallest ResNet gets the most iterations in the budget; GroupNorm because batches are 2 images"
-            : "2 h or more and 1000+ images leave room for a deeper from-scratch backbone";
+        int depth = !pretrained && budget >= TimeSpan.FromHours(2) && s.ImageCount >= 1000 ? 34 : 18;
+        string depthWhy = pretrained
+            ? $"fine-tuned from ML.NET's ImageNet ResNet-18 ({PretrainedWeights.ResNet18.Name}{(pretrainedWhy is null ? "" : $": {pretrainedWhy}")}), as detectron2 " +
+              "fine-tunes from ImageNet weights: FrozenBN, stem and res2 frozen (FREEZE_AT 2), new FPN and heads; the smallest ResNet gets the most iterations on a CPU"
+            : depth == 18
+                ? $"from scratch{(pretrainedWhy is null ? "" : $" ({pretrainedWhy})")}: the smallest ResNet gets the most iterations in the budget; GroupNorm because batches are 2 images"
+                : "from scratch: 2 h or more and 1000+ images leave room for a deeper backbone";
 
         int fpn = budget < TimeSpan.FromHours(1) ? 128 : 256;
         string fpnWhy = fpn == 128
@@ -49,7 +83,7 @@ public static class AutoConfigPicker
         double p5px = s.RelativeSizeP5 * shortSide, p95px = s.RelativeSizeP95 * shortSide;
         string sizeWhy = string.Create(inv,
             $"5% of objects are under {s.RelativeSizeP5 * s.MedianShortSide:F0} px at the images' {s.MedianShortSide:F0} px; keeping them >= {MinObjectPixels} px needs {needed:F0} px; " +
-            $"floor 256, cap {cap} for a {TimeBudget.Format(budget)} budget, no upsampling past {native}: objects span {p5px:F0}-{p95px:F0} px (5th-95th percentile) at {shortSide}");
+            $"floor 256, cap {cap} for a {budget.TotalMinutes:F0}-minute budget, no upsampling past {native}: objects span {p5px:F0}-{p95px:F0} px (5th-95th percentile) at {shortSide}");
 
         double baseAnchor = Math.Clamp(Math.Pow(2, Math.Floor(Math.Log2(Math.Max(p5px, 1)))), 8, 32);
         var anchors = Enumerable.Range(0, 5).Select(k => baseAnchor * Math.Pow(2, k)).ToArray();
@@ -60,6 +94,7 @@ public static class AutoConfigPicker
         int dets = Math.Max(100, (int)Math.Ceiling(1.5 * s.MaxObjectsPerImage));
         var choice = new AutoConfigChoice
         {
+            Pretrained = pretrained,
             BackboneDepth = depth,
             FpnChannels = fpn,
             ShortSide = shortSide,
@@ -69,7 +104,7 @@ public static class AutoConfigPicker
             DetectionsPerImage = dets,
             NumClasses = s.ClassCount,
         };
-        choice.Reasons.Add(("backbone", $"R-{depth} FPN, GN, from scratch", depthWhy));
+        choice.Reasons.Add(("backbone", pretrained ? "R-18 FPN, ImageNet-pretrained, FrozenBN" : $"R-{depth} FPN, GN, from scratch", depthWhy));
         choice.Reasons.Add(("FPN width", fpn.ToString(inv), fpnWhy));
         choice.Reasons.Add(("image size", $"short side {shortSide}, long side <= {maxSize}", sizeWhy));
         choice.Reasons.Add(("anchor sizes", string.Join(", ", anchors.Select(a => a.ToString(inv))), anchorWhy));
@@ -79,26 +114,28 @@ public static class AutoConfigPicker
         return choice;
     }
 
-    /// <summary>Iterations that fit: floor(training seconds x iterations per second), at least 20, but at most
-    /// <see cref="BudgetSchedule.MaxEpochs"/> epochs (<see cref="AutoConfigChoice.IterationCap"/>, which refits keep to);
-    /// the training seconds are <paramref name="budget"/> less <paramref name="reserve"/>.</summary>
-    /// <param name="trainImages">Training images, for the <see cref="BudgetSchedule.MaxEpochs"/> cap (with
-    /// <paramref name="imagesPerBatch"/>).</param>
-    public static int PickIterations(AutoConfigChoice choice, TimeSpan budget, double iterationsPerSecond, BudgetReserve reserve,
-        int trainImages, int imagesPerBatch)
+    /// <summary>The config <paramref name="choice"/> builds on (a shipped preset) with the choice written into it.</summary>
+    public static RcnnConfig BuildConfig(AutoConfigChoice choice)
     {
+        ArgumentNullException.ThrowIfNull(choice);
+        var cfg = ConfigPresets.Load(choice.Pretrained ? PretrainedPreset : ScratchPreset);
+        choice.ApplyTo(cfg);
+        return cfg;
+    }
+
+    /// <summary>Iterations that fit: floor(training seconds x iterations per second), at least 20; the training
+    /// seconds are <paramref name="budget"/> less <paramref name="reserve"/>. No cap: validation stops a run that
+    /// stopped improving (see the class summary).</summary>
+    public static int PickIterations(AutoConfigChoice choice, TimeSpan budget, double iterationsPerSecond, BudgetReserve reserve)
+    {
+        ArgumentNullException.ThrowIfNull(choice);
         if (!(iterationsPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(iterationsPerSecond), iterationsPerSecond, "must be > 0");
         ArgumentNullException.ThrowIfNull(reserve);
         double seconds = reserve.TrainingSeconds(budget);
-        int fit = Math.Max(20, (int)Math.Floor(seconds * iterationsPerSecond));
-        int cap = BudgetSchedule.EpochCap(trainImages, imagesPerBatch);
-        int iters = Math.Min(fit, cap);
+        int iters = Math.Max(20, (int)Math.Floor(seconds * iterationsPerSecond));
         choice.MaxIter = iters;
-        choice.IterationCap = cap;
-        var inv = CultureInfo.InvariantCulture;
-        string timed = string.Create(inv, $"{iterationsPerSecond:F2} it/s measured x {seconds:F0} s (the budget left less {reserve.Why})");
-        choice.Reasons.Add(("iterations", iters.ToString(inv), fit <= cap ? timed : string.Create(inv,
-            $"{BudgetSchedule.MaxEpochs} epochs of {trainImages} images in batches of {imagesPerBatch}, so the run ends early: trained from scratch for longer, a small dataset overfits. The budget fits {fit}: {timed}")));
+        choice.Reasons.Add(("iterations", iters.ToString(CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture,
+            $"{iterationsPerSecond:F2} it/s measured x {seconds:F0} s (the budget left less {reserve.Why}); the LR steps at 80%, or earlier when validation stops improving")));
         return iters;
     }
 

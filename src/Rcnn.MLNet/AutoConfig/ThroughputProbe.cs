@@ -1,29 +1,29 @@
 using System.Diagnostics;
-using Rcnn.Cli.Output;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Engine;
+using Rcnn.Training.Evaluation;
 
-namespace Rcnn.Cli.AutoConfig;
+namespace Rcnn.MLNet.AutoConfig;
 
 /// <summary>What <see cref="ThroughputProbe.Measure"/> timed: training iterations per second and, when it was given
-/// images, seconds to predict one at the test size (NaN otherwise).</summary>
+/// images, seconds to evaluate one at the test size (NaN otherwise).</summary>
 public sealed record ThroughputMeasurement(double IterationsPerSecond, double InferenceSecondsPerImage);
 
 /// <summary>
 /// Measures training iterations per second for a config on this machine: a few real iterations into a scratch
 /// folder (deleted afterwards), with the thread count the run will use; the first ones (start-up, allocation) are
-/// not counted. Given image files, it then times predicting them with the probe's model (the median of six after one
-/// untimed), which is what evaluation and the preview images cost per image.
+/// not counted. Given images, it then times evaluating them with the probe's model (the median of six single images
+/// after one untimed), which is what evaluation and the preview images cost per image.
 /// </summary>
 public static class ThroughputProbe
 {
     public static ThroughputMeasurement Measure(RcnnConfig cfg, DatasetCatalog catalog, string scratchDir, int? numThreads,
-        IReadOnlyList<string>? inferenceFiles = null, int iterations = 10, int skip = 4)
+        IReadOnlyList<DatasetRecord>? inferenceImages = null, int iterations = 10, int skip = 4)
     {
         var probe = cfg.Clone();
         probe.MergeFromList(["SOLVER.MAX_ITER", iterations.ToString(), "SOLVER.STEPS", $"({iterations - 1},)", "SOLVER.WARMUP_ITERS", "1",
-            "SOLVER.CHECKPOINT_PERIOD", "1000000", "TEST.EVAL_PERIOD", "0"]);
+            "SOLVER.CHECKPOINT_PERIOD", "1000000", "TEST.EVAL_PERIOD", "0", "MODEL.WEIGHTS", ""]);
         probe.Datasets.Test.Clear();
         probe.OutputDir = scratchDir;
         try
@@ -33,7 +33,7 @@ public static class ThroughputProbe
             var times = trainer.Trainer!.Storage.History("time").Skip(skip).Select(t => t.Value).Order().ToList();
             if (times.Count == 0) throw new InvalidOperationException("The throughput probe recorded no iteration times.");
             double median = times[times.Count / 2];
-            return new ThroughputMeasurement(1.0 / median, InferenceSeconds(trainer, probe, inferenceFiles));
+            return new ThroughputMeasurement(1.0 / median, InferenceSeconds(trainer, probe, inferenceImages));
         }
         finally
         {
@@ -41,17 +41,17 @@ public static class ThroughputProbe
         }
     }
 
-    // The median of six timed predictions after one untimed (single ones on a shared host range 0.10-0.24 s at BCCD's
-    // 256 px, median 0.12); the reserve's factor of two covers the spread.
-    private static double InferenceSeconds(DefaultTrainer trainer, RcnnConfig cfg, IReadOnlyList<string>? files)
+    // The median of six timed single-image evaluations after one untimed (single ones on a shared host range 0.10-0.24 s
+    // at BCCD's 256 px, median 0.12); the reserve's factor of two covers the spread.
+    private static double InferenceSeconds(DefaultTrainer trainer, RcnnConfig cfg, IReadOnlyList<DatasetRecord>? images)
     {
-        if (files is null || files.Count == 0) return double.NaN;
-        var predictor = new Predictor(trainer.Model, cfg, []);
+        if (images is null || images.Count == 0) return double.NaN;
+        var metadata = new DatasetMetadata("probe", Enumerable.Range(0, cfg.Model.RoiHeads.NumClasses).Select(i => $"class_{i}").ToList());
         var times = new List<double>();
         for (int i = 0; i < 7; i++)
         {
             var watch = Stopwatch.StartNew();
-            predictor.Predict(files[i % files.Count]);
+            DatasetEvaluation.Evaluate(trainer.Model, [images[i % images.Count]], metadata, cfg);
             if (i > 0) times.Add(watch.Elapsed.TotalSeconds);
         }
         times.Sort();

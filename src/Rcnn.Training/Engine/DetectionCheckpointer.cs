@@ -14,8 +14,9 @@ public static class DetectionCheckpointer
     /// log, e.g. a predictor for another number of classes). <paramref name="weights"/> is a path or a name
     /// (<see cref="PretrainedWeights"/>: <c>mlnet://ResNet18</c>, <c>detectron2://...</c>); a named file's input
     /// convention must be the config's. A .ckpt of ours, a .safetensors in our layout, in torchvision's detection layout
-    /// (converted) or a torchvision ResNet (into the bottom-up backbone), or an ONNX ResNet classification graph (its
-    /// trunk into the backbone, BatchNorm as FrozenBN; the config must build the same trunk).
+    /// (converted) or a torchvision ResNet (into the bottom-up backbone), an ONNX ResNet classification graph (its
+    /// trunk into the backbone, BatchNorm as FrozenBN; the config must build the same trunk), or a detectron2 model-zoo
+    /// .pkl (detectron2 names, or a Caffe2 ImageNet trunk such as MSRA's R-50).
     /// </summary>
     public static LoadReport LoadWeights(nn.Module model, RcnnConfig cfg, string weights, Action<string>? log = null)
     {
@@ -42,7 +43,9 @@ public static class DetectionCheckpointer
         }
         else if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
             report = LoadOnnxTrunk(model, cfg, path, log);
-        else throw new NotSupportedException($"MODEL.WEIGHTS '{weights}': only .ckpt, .safetensors and .onnx files can be loaded.");
+        else if (path.EndsWith(".pkl", StringComparison.OrdinalIgnoreCase))
+            report = LoadPickle(model, cfg, path, log);
+        else throw new NotSupportedException($"MODEL.WEIGHTS '{weights}': only .ckpt, .safetensors, .onnx and .pkl files can be loaded.");
         log($"Loaded weights from {(named is null ? path : $"{named.Name} ({path})")}: {report}");
         return report;
     }
@@ -52,30 +55,69 @@ public static class DetectionCheckpointer
     private static LoadReport LoadOnnxTrunk(nn.Module model, RcnnConfig cfg, string path, Action<string> log)
     {
         using var import = OnnxResNetImporter.Read(path);
-        var keys = model.state_dict().Keys.ToHashSet();
-        string prefix = keys.Contains("backbone.bottom_up.stem.conv1.weight") ? "backbone.bottom_up."
-            : keys.Contains("backbone.stem.conv1.weight") ? "backbone."
-            : throw new ConfigException($"MODEL.WEIGHTS {path} is a ResNet trunk, but MODEL.BACKBONE.NAME {cfg.Model.Backbone.Name} builds no ResNet to load it into.",
-                "MODEL.BACKBONE.NAME");
-        string StageKey(int stage) => stage == 5 && !keys.Contains($"{prefix}res5.0.conv1.weight") && keys.Contains("roi_heads.res5.0.conv1.weight")
-            ? "roi_heads." : prefix;
-        int built = Enumerable.Range(2, 4).Count(s => keys.Contains($"{StageKey(s)}res{s}.0.conv1.weight"));
-        var mismatches = import.Architecture.Mismatches(cfg, built);
+        var place = TrunkPlacement.Of(model, cfg, path);
+        var mismatches = import.Architecture.Mismatches(cfg, place.Built);
         if (mismatches.Count > 0)
             throw new ConfigException($"MODEL.WEIGHTS {path} holds a trunk this config does not build: {string.Join("; ", mismatches)}. " +
                 $"The trunk in MODEL.RESNETS terms: {string.Join(" ", import.Architecture.ConfigOverrides())}.", mismatches[0].Split(' ')[0]);
-        var renamed = new Dictionary<string, Tensor>();
-        int left = 0;
-        foreach (var (name, value) in import.Weights)
-        {
-            int stage = name.StartsWith("res", StringComparison.Ordinal) ? name[3] - '0' : 1;
-            if (stage - 1 > built) left++;
-            else renamed[(name.StartsWith("res5.", StringComparison.Ordinal) ? StageKey(5) : prefix) + name] = value;
-        }
+        var renamed = place.Rename(import.Weights, out int left);
         log($"{path} ({import.Producer}): a {(import.Architecture.Bottleneck ? "bottleneck" : "basic-block")} ResNet trunk, blocks " +
             $"[{string.Join(", ", import.Architecture.BlocksPerStage)}]" + (left > 0 ? $"; {left} tensors of stages this model does not build are left out" : "") +
             (import.Notes.Count > 0 ? "; " + string.Join("; ", import.Notes) : "") + ".");
         return StateDictLoader.Load(model, renamed, strict: false);
+    }
+
+    /// <summary>A detectron2 model-zoo .pkl: detectron2 names load as they are; a Caffe2 ImageNet trunk (MSRA's) goes
+    /// into the backbone's ResNet like an ONNX one, its blobs renamed.</summary>
+    private static LoadReport LoadPickle(nn.Module model, RcnnConfig cfg, string path, Action<string> log)
+    {
+        var weights = Detectron2Pickle.Read(path, out bool caffe2, out var leftOut);
+        try
+        {
+            if (leftOut.Count > 0)
+                log($"{path}: {leftOut.Count} entries with no counterpart left out: {string.Join(", ", leftOut.Take(10))}{(leftOut.Count > 10 ? ", ..." : "")}.");
+            if (!caffe2) return StateDictLoader.Load(model, weights, strict: false);
+            var place = TrunkPlacement.Of(model, cfg, path);
+            var renamed = place.Rename(weights, out int left);
+            log($"{path}: a Caffe2 ResNet trunk" + (left > 0 ? $"; {left} tensors of stages this model does not build are left out" : "") + ".");
+            return StateDictLoader.Load(model, renamed, strict: false);
+        }
+        finally
+        {
+            foreach (var t in weights.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Where a detector keeps its ResNet trunk: the backbone's (under bottom_up for FPN), with res5 in
+    /// Res5ROIHeads when the backbone stops at res4; <see cref="Built"/> counts the stages res2.. it has.</summary>
+    private sealed record TrunkPlacement(string Prefix, string Res5Prefix, int Built)
+    {
+        public static TrunkPlacement Of(nn.Module model, RcnnConfig cfg, string path)
+        {
+            var keys = model.state_dict().Keys.ToHashSet();
+            string prefix = keys.Contains("backbone.bottom_up.stem.conv1.weight") ? "backbone.bottom_up."
+                : keys.Contains("backbone.stem.conv1.weight") ? "backbone."
+                : throw new ConfigException($"MODEL.WEIGHTS {path} is a ResNet trunk, but MODEL.BACKBONE.NAME {cfg.Model.Backbone.Name} builds no ResNet to load it into.",
+                    "MODEL.BACKBONE.NAME");
+            string res5 = !keys.Contains($"{prefix}res5.0.conv1.weight") && keys.Contains("roi_heads.res5.0.conv1.weight") ? "roi_heads." : prefix;
+            int built = Enumerable.Range(2, 4).Count(s => keys.Contains($"{(s == 5 ? res5 : prefix)}res{s}.0.conv1.weight"));
+            return new TrunkPlacement(prefix, res5, built);
+        }
+
+        /// <summary>Trunk-relative names (stem.*, res2.* ...) as the model's; tensors of stages it does not build are
+        /// counted in <paramref name="left"/> and not returned.</summary>
+        public Dictionary<string, Tensor> Rename(IReadOnlyDictionary<string, Tensor> trunk, out int left)
+        {
+            var renamed = new Dictionary<string, Tensor>();
+            left = 0;
+            foreach (var (name, value) in trunk)
+            {
+                int stage = name.StartsWith("res", StringComparison.Ordinal) ? name[3] - '0' : 1;
+                if (stage - 1 > Built) left++;
+                else renamed[(stage == 5 ? Res5Prefix : Prefix) + name] = value;
+            }
+            return renamed;
+        }
     }
 
     private static Dictionary<string, Tensor> ToOurLayout(Dictionary<string, Tensor> weights, string path, Action<string> log)

@@ -31,6 +31,7 @@ public static class EvalRun
             description = $"{location.Path} split '{split}'";
         }
         var data = catalog.Get("eval");
+        ctx.Line($"Model: {model.Checkpoint}");
         using var net = model.LoadModel();
         string? outDir = output is null ? null : Path.GetFullPath(output);
         var result = DatasetEvaluation.Evaluate(net, data.Records, data.Metadata, model.Config, outDir, ctx.Line);

@@ -18,6 +18,13 @@ public sealed class OnnxResNetImporterErrorTests
 
     private static NodeProto Node(GraphProto g, string name) => g.Node.Single(n => n.Name == name);
 
+    private static void SetInts(GraphProto g, string node, string attribute, params long[] values)
+    {
+        var a = Node(g, node).Attribute.Single(a => a.Name == attribute);
+        a.Ints.Clear();
+        a.Ints.AddRange(values);
+    }
+
     [TestMethod]
     public void TheUnchangedGraphImports()
     {
@@ -35,12 +42,7 @@ public sealed class OnnxResNetImporterErrorTests
     [TestMethod]
     public void PaddingThatIsNotSymmetricOnEvenSizesIsNamed()
     {
-        var e = Assert.ThrowsExactly<InvalidDataException>(() => Import(g =>
-        {
-            var pads = Node(g, "Convolution285").Attribute.Single(a => a.Name == "pads");
-            pads.Ints.Clear();
-            pads.Ints.AddRange([2, 2, 2, 2]);
-        }));
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Import(g => SetInts(g, "Convolution285", "pads", 2, 2, 2, 2)));
         StringAssert.Contains(e.Message, "Conv node 'Convolution285'");
         StringAssert.Contains(e.Message, "pads [2, 2, 2, 2] where the trunk pads 1 on each side");
     }
@@ -48,12 +50,7 @@ public sealed class OnnxResNetImporterErrorTests
     [TestMethod]
     public void AStrideInTheSecondBlockOfAStageIsNamed()
     {
-        var e = Assert.ThrowsExactly<InvalidDataException>(() => Import(g =>
-        {
-            var strides = Node(g, "Convolution303").Attribute.Single(a => a.Name == "strides");
-            strides.Ints.Clear();
-            strides.Ints.AddRange([2, 2]);
-        }));
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Import(g => SetInts(g, "Convolution303", "strides", 2, 2)));
         StringAssert.Contains(e.Message, "Conv node 'Convolution303'");
     }
 

@@ -14,7 +14,7 @@ namespace Rcnn.MLNet.AutoConfig;
 ///   res2 frozen) when the weights are restored and the caller does not ask for scratch; else R-18 FPN with GroupNorm
 ///   from scratch, R-34 only with 2 h or more and 1000+ images;</item>
 /// <item>FPN width: 128 under 1 h, 256 (detectron2's) from 1 h: half the width halves the FPN output convs, the RPN
-///   head and the box head's first FC layer, measured 1.9x the iterations per second at 256 px on 2 cores;</item>
+///   head and the box head's first FC layer, about twice the iterations per second (docs/benchmarks.md);</item>
 /// <item>short side S: large enough that the 5th-percentile object is at least <see cref="MinObjectPixels"/> px
 ///   (S = 8 / p5 relative size), rounded up to a multiple of 32, at least 256, at most the images' own median short
 ///   side (no upsampling past it) and at most 320 / 512 / 800 for budgets under 10 min / 1 h / longer; the long side

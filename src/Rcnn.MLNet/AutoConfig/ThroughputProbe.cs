@@ -41,8 +41,8 @@ public static class ThroughputProbe
         }
     }
 
-    // The median of six timed single-image evaluations after one untimed (single ones on a shared host range 0.10-0.24 s
-    // at BCCD's 256 px, median 0.12); the reserve's factor of two covers the spread.
+    // The median of six timed single-image evaluations after one untimed: single ones on a shared host spread widely
+    // (docs/rcnn-tool.md), and the reserve's factor of two covers the spread.
     private static double InferenceSeconds(DefaultTrainer trainer, RcnnConfig cfg, IReadOnlyList<DatasetRecord>? images)
     {
         if (images is null || images.Count == 0) return double.NaN;

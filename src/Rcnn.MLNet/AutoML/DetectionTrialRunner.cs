@@ -55,9 +55,8 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
 
     /// <summary>
     /// The warm-up of a trial whose first checkpoint is at iteration <paramref name="checkpoints"/>[0]: at most half of it,
-    /// so the trial is scored after training at its full LR. With the schedule's own warm-up (a sixth, e.g. 144 of 864
-    /// iterations) the first checkpoint of an experiment (about 105) fell inside it, and compared after equal time a
-    /// slower configuration was scored while its LR was still ramping up, and so always looked worse.
+    /// so the trial is scored after training at its full LR; a trial scored during its warm-up looks worse than it is
+    /// (docs/experiments.md).
     /// </summary>
     public static int WarmupIters(int scheduleWarmup, IReadOnlyList<int> checkpoints) =>
         checkpoints.Count == 0 ? scheduleWarmup : Math.Max(1, Math.Min(scheduleWarmup, checkpoints[0] / 2));

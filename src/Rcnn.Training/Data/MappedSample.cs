@@ -1,3 +1,4 @@
+using Rcnn.Training.Modeling.MetaArch;
 using Rcnn.Training.Structures;
 using static TorchSharp.torch;
 
@@ -25,6 +26,11 @@ public sealed class MappedSample : IDisposable
     /// <summary>Original (dataset) height, detectron2's dataset_dict["height"].</summary>
     public int Height => Record.Height;
     public int Width => Record.Width;
+
+    /// <summary>What the model takes: with the training targets, or (for inference) with the original size the
+    /// outputs are rescaled to. The input shares this sample's tensors.</summary>
+    public DetectionInput ToInput(bool training) =>
+        training ? new DetectionInput(Image, Instances) : new DetectionInput(Image, Height: Height, Width: Width);
 
     public void Dispose()
     {

@@ -94,7 +94,7 @@ public sealed partial class DefaultTrainer : IDisposable
         using var loader = DetectionDataLoader.CreateTrain(cfg, records, Seed, DatasetLog.FromAction(Log));
         // The loop disposes each batch's tensors after its step; they are the mapped samples' own tensors.
         using var data = loader.Batches()
-            .Select(b => (IReadOnlyList<DetectionInput>)b.Select(s => new DetectionInput(s.Image, s.Instances)).ToList())
+            .Select(b => (IReadOnlyList<DetectionInput>)b.Select(s => s.ToInput(training: true)).ToList())
             .GetEnumerator();
         var trainer = new Trainer(Model, data, Optimizer, Schedule, Clipper);
         Trainer = trainer;

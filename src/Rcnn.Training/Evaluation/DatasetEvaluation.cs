@@ -5,7 +5,6 @@ using Rcnn.Training.Data;
 using Rcnn.Training.Data.Transforms;
 using Rcnn.Training.Modeling.MetaArch;
 using Rcnn.Training.Structures;
-using Rcnn.Training.Visualization;
 using static TorchSharp.torch;
 
 namespace Rcnn.Training.Evaluation;
@@ -58,7 +57,7 @@ public static class DatasetEvaluation
                 using var scope = NewDisposeScope();
                 try
                 {
-                    var inputs = batch.Select(s => new DetectionInput(s.Image, Height: s.Height, Width: s.Width)).ToList();
+                    var inputs = batch.Select(s => s.ToInput(training: false)).ToList();
                     var outputs = model.Inference(inputs);
                     for (int i = 0; i < batch.Count; i++)
                         detections.AddRange(InstancesToCoco.Convert(ids[next++], outputs[i], toCategory));

@@ -111,7 +111,7 @@ public class DatasetEvaluationTests
             Assert.AreEqual("a", second.GetProperty("other_class").GetString());
             Assert.AreEqual(1.0 / 3, second.GetProperty("iou_other_class").GetDouble(), 1e-3);
             // Predictions come without their images, so no gallery is drawn.
-            Assert.IsFalse(File.Exists(Path.Combine(dir, Rcnn.Training.Visualization.FalsePositiveGallery.FileName)));
+            Assert.IsFalse(File.Exists(Path.Combine(dir, Rcnn.Training.Evaluation.FalsePositiveGallery.FileName)));
             StringAssert.Contains(lines.Single(), "False positives at IoU 0.50 with score >= 0.5: 1 (duplicate 0, confusion 0, localization 0, both 0, background 1)");
         }
         finally

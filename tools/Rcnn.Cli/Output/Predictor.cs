@@ -20,7 +20,7 @@ public sealed class Predictor(GeneralizedRcnn model, RcnnConfig cfg, IReadOnlyLi
         using var sample = mapper.Map(record, new Random(0));
         model.eval();
         using var noGrad = no_grad();
-        var output = model.Inference([new DetectionInput(sample.Image, Height: rgb.Height, Width: rgb.Width)])[0];
+        var output = model.Inference([sample.ToInput(training: false)])[0];
         var boxes = output.PredBoxes.Tensor.data<float>().ToArray();
         var scores = output.Scores.data<float>().ToArray();
         var labels = output.PredClasses.to_type(ScalarType.Int64).data<long>().ToArray();

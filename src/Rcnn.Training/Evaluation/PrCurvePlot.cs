@@ -1,8 +1,8 @@
 using System.Globalization;
-using Rcnn.Training.Evaluation;
+using Rcnn.Training.Visualization;
 using ScottPlot;
 
-namespace Rcnn.Training.Visualization;
+namespace Rcnn.Training.Evaluation;
 
 /// <summary>Precision-recall curves from a COCO evaluation's precision array (area "all", the largest maxDet).</summary>
 public static class PrCurvePlot

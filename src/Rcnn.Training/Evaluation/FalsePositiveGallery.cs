@@ -1,9 +1,9 @@
 using System.Globalization;
 using Rcnn.Training.Data;
-using Rcnn.Training.Evaluation;
+using Rcnn.Training.Visualization;
 using SkiaSharp;
 
-namespace Rcnn.Training.Visualization;
+namespace Rcnn.Training.Evaluation;
 
 /// <summary>
 /// A grid of crops around the highest-scoring false positives (JPEG): each tile centres one detection with some

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.MLNet.Catalog;
 using Rcnn.MLNet.Scoring;
 using Rcnn.MLNet.Training;

@@ -1,4 +1,4 @@
-using Rcnn.Training.Solver;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.MLNet.AutoML;
 using Rcnn.Training.Config;
 

@@ -1,5 +1,6 @@
-using Microsoft.ML;
 using Microsoft.ML.Transforms;
+using Microsoft.ML;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.MLNet.AutoML;
 using Rcnn.MLNet.Data;
 using Rcnn.MLNet.Training;

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.MLNet.Catalog;
 using Rcnn.MLNet.Data;
 using Rcnn.MLNet.Training;

@@ -1,8 +1,6 @@
 using System.Globalization;
-using Rcnn.MLNet.Training;
 using Rcnn.Training.Checkpoint;
 using Rcnn.Training.Config;
-using Rcnn.Training.Solver;
 
 namespace Rcnn.MLNet.AutoConfig;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Rcnn.Training.Engine;
-using Rcnn.Training.Solver;
 
 namespace Rcnn.MLNet.AutoConfig;
 
@@ -9,8 +8,10 @@ namespace Rcnn.MLNet.AutoConfig;
 /// the budget and kept on time (<see cref="DeadlineRefitHook"/>); its validation images (a validation split, else images
 /// held out of the training data: <see cref="Rcnn.Training.Data.HoldOut"/>) are evaluated every twentieth of the
 /// schedule once the warm-up is over; the LR steps as soon as <see cref="Patience"/> evaluations in a row bring no new
-/// best by more than <see cref="MinDelta"/> AP (<see cref="PlateauStepHook"/>), so a run that stopped improving ends a
-/// quarter later, and one that keeps improving uses the budget; the best model by validation is kept
+/// best by more than <see cref="MinDelta"/> AP (<see cref="PlateauHook"/>): the schedule is shortened so that its step
+/// (<see cref="BudgetSchedule.LrStep"/>, at 80%) falls at the next iteration, and a quarter of what was trained follows
+/// at the lower LR. So a run that stopped improving ends a quarter later, and one that keeps improving uses the
+/// budget; the best model by validation is kept
 /// (<see cref="BestCheckpointerHook"/>) and is the run's final model.
 /// </summary>
 public sealed class AutoSchedule
@@ -62,7 +63,10 @@ public sealed class AutoSchedule
 
     public BestCheckpointerHook? Best { get; private set; }
 
-    public PlateauStepHook? Plateau { get; private set; }
+    public PlateauHook? Plateau { get; private set; }
+
+    /// <summary>The iteration the plateau moved the LR step to, or null while it has not.</summary>
+    public int? SteppedAt => Plateau?.ActedAt;
 
     /// <summary>The hooks DefaultTrainerOptions.Hooks takes.</summary>
     public IReadOnlyList<Func<DefaultTrainer, HookBase>> Hooks()
@@ -71,7 +75,7 @@ public sealed class AutoSchedule
         if (validate)
         {
             hooks.Add(t => Best = new BestCheckpointerHook(t.Checkpointer, Metric, log));
-            hooks.Add(t => Plateau = new PlateauStepHook(Metric, Patience, MinDelta, n => Reschedule(t, n), log));
+            hooks.Add(t => Plateau = new PlateauHook(Metric, Patience, MinDelta, next => StepNow(t, next), log));
         }
         if (refitter is not null)
             hooks.Add(t => new DeadlineRefitHook(refitter, (fit, was) =>
@@ -85,19 +89,33 @@ public sealed class AutoSchedule
     }
 
     /// <summary>
-    /// After training: loads the best model by validation into <paramref name="trainer"/>'s model when it is not the last
-    /// iteration's, and says which model the run ends with; null without validation.
+    /// After training: loads the best model by validation into <paramref name="trainer"/>'s model unless the model is
+    /// already it (the last iteration trained is the best one's), and says which model the run ends with; null without
+    /// validation.
     /// </summary>
     public string? UseBest(DefaultTrainer trainer)
     {
         if (Best?.Best is not { } best) return null;
+        int lastTrained = (trainer.Trainer?.Iteration ?? 0) - 1;
+        if (lastTrained != best.Iteration) Rcnn.Training.Engine.Checkpointer.LoadWeights(Best.Path, trainer.Model, strict: true);
         var last = trainer.Trainer?.Storage.History(Metric) is { Count: > 0 } h ? h[^1] : ((int Iteration, double Value)?)null;
-        if (last is { } l && l.Iteration != best.Iteration)
-            Rcnn.Training.Engine.Checkpointer.LoadWeights(Best.Path, trainer.Model, strict: true);
         var inv = CultureInfo.InvariantCulture;
         return string.Create(inv, $"Final model: the best by validation, iteration {best.Iteration + 1} (validation AP {best.Value:F1})") +
             (last is { } x && x.Iteration != best.Iteration ? string.Create(inv, $"; the last evaluation, at iteration {x.Iteration + 1}, scored {x.Value:F1}") : "") +
-            (Plateau?.SteppedAt is int s ? $"; validation stopped improving and the LR stepped at iteration {s}" : "") + ".";
+            (lastTrained > best.Iteration ? string.Create(inv, $"; {lastTrained - best.Iteration} later iterations are not used") : "") +
+            (SteppedAt is int s ? $"; validation stopped improving and the LR stepped at iteration {s}" : "") + ".";
+    }
+
+    /// <summary>Steps the LR at iteration <paramref name="next"/> unless the schedule's own step is there already.</summary>
+    private bool StepNow(DefaultTrainer trainer, int next)
+    {
+        int max = trainer.Trainer!.MaxIteration;
+        if (next >= BudgetSchedule.LrStep(max)) return false;
+        int shortened = BudgetSchedule.StepAt(next);
+        if (shortened >= max) return false;
+        Reschedule(trainer, shortened);
+        log(string.Create(CultureInfo.InvariantCulture, $"LR step now, at iteration {next}; the schedule ends at {shortened} (was {max})."));
+        return true;
     }
 
     private void Reschedule(DefaultTrainer trainer, int maxIter)

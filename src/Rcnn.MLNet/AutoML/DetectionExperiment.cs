@@ -4,7 +4,7 @@ using Microsoft.ML;
 using Rcnn.MLNet.Data;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
-using Rcnn.Training.Solver;
+using Rcnn.MLNet.AutoConfig;
 
 namespace Rcnn.MLNet.AutoML;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Rcnn.Training.Checkpoint;
 using Rcnn.Training.Config;
-using Rcnn.Training.Solver;
+using Rcnn.MLNet.AutoConfig;
 
 namespace Rcnn.MLNet.AutoML;
 

@@ -5,7 +5,6 @@ using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Engine;
 using Rcnn.Training.Evaluation;
-using Rcnn.Training.Solver;
 
 namespace Rcnn.MLNet.AutoML;
 
@@ -124,6 +123,7 @@ internal sealed class DetectionTrialRunner(DatasetCatalog catalog, IReadOnlyList
             LossCurvePeriod = int.MaxValue,
             Hooks = [.. schedule?.Hooks() ?? [], _ => pause],
             EvaluationFiles = false,
+            EvaluateWhenStopped = () => deadlineStop.IsCancellationRequested && !ct.IsCancellationRequested,
         }))
         {
             trainer.ResumeOrLoad(s.Done > 0);

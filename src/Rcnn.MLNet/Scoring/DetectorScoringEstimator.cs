@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Rcnn.MLNet.Host;
 
 namespace Rcnn.MLNet.Scoring;
 
@@ -47,7 +48,7 @@ public sealed class DetectorScoringEstimator : IEstimator<TransformerChain<ITran
     /// </summary>
     private TransformsCatalog OnnxCatalog(IDataView input)
     {
-        var env = Catalog.CatalogEnvironment.TryGet(catalog);
+        var env = CatalogEnvironment.TryGet(catalog);
         if (env?.GetType().GetProperty("GpuDeviceId")?.GetValue(env) is not int gpu) return catalog;
         if (Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider")) return catalog;
         bool fallback = env.GetType().GetProperty("FallbackToCpu")?.GetValue(env) is true;
@@ -55,7 +56,7 @@ public sealed class DetectorScoringEstimator : IEstimator<TransformerChain<ITran
             throw new InvalidOperationException(
                 $"MLContext.GpuDeviceId is {gpu}, but this ONNX Runtime has no CUDA execution provider. Reference " +
                 "Microsoft.ML.OnnxRuntime.Gpu (with CUDA installed) instead of Microsoft.ML.OnnxRuntime, or set MLContext.FallbackToCpu = true.");
-        using (var log = new Catalog.DetectionLog(env, "DetectObjects"))
+        using (var log = new DetectionLog(env, "DetectObjects"))
             log.Warning($"MLContext.GpuDeviceId is {gpu}, but this ONNX Runtime has no CUDA execution provider: scoring on the CPU (FallbackToCpu).");
         // A context without a GPU request builds a CPU session; a saved model takes the loading MLContext's settings again.
         return new MLContext().Transforms;

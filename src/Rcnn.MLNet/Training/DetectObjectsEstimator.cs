@@ -1,8 +1,9 @@
-using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using Rcnn.MLNet.Catalog;
+using Microsoft.ML;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.MLNet.Data;
+using Rcnn.MLNet.Host;
 using Rcnn.MLNet.Scoring;
 
 namespace Rcnn.MLNet.Training;

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Rcnn.MLNet.AutoConfig;
 
 namespace Rcnn.MLNet.Training;
 

@@ -2,14 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.Runtime;
 using Rcnn.MLNet.AutoConfig;
-using Rcnn.MLNet.Catalog;
 using Rcnn.MLNet.Data;
-using Rcnn.Training;
+using Rcnn.MLNet.Host;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Engine;
 using Rcnn.Training.Evaluation;
-using Rcnn.Training.Solver;
+using Rcnn.Training;
 using static TorchSharp.torch;
 
 namespace Rcnn.MLNet.Training;
@@ -82,6 +81,7 @@ internal static class DetectorTraining
         {
             var schedule = new AutoSchedule(validate, refitter, log.Info);
             ProgressHook? progress = null;
+            using var deadline = new CancellationTokenSource();
             using var trainer = new DefaultTrainer(cfg, catalog, new DefaultTrainerOptions
             {
                 NumThreads = options.NumThreads,
@@ -91,11 +91,11 @@ internal static class DetectorTraining
                 Hooks = [.. schedule.Hooks(), t => progress = new ProgressHook(options.Progress, () => t.LastEvaluation is { } r ? Flatten(r) : null)],
                 EvaluateFrom = validate ? cfg.Solver.WarmupIters : 0,
                 EvaluationFiles = choice is null,
+                EvaluateWhenStopped = () => deadline.IsCancellationRequested,
             });
             trainer.ResumeOrLoad(resume: false);
             log.Info(string.Create(CultureInfo.InvariantCulture,
                 $"Training Faster R-CNN ({cfg.Model.Backbone.Name}, {cfg.Model.RoiHeads.NumClasses} classes) for {cfg.Solver.MaxIter} iterations, batch {cfg.Solver.ImsPerBatch}."));
-            using var deadline = new CancellationTokenSource();
             if (trainDeadline is { } end) deadline.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, (end - DateTime.UtcNow).TotalSeconds)));
             bool completed = trainer.Train(deadline.Token);
             int done = trainer.Trainer?.Iteration ?? 0;

@@ -104,7 +104,7 @@ public sealed partial class DefaultTrainer : IDisposable
             new DefaultTrainerInterruptHook(Checkpointer, () => stop.IsCancellationRequested, Log),
         };
         // Evaluation, and the hooks that read it, run before the writers so their numbers land in the same metrics.json line.
-        if (cfg.Datasets.Test.Count > 0) hooks.Add(new EvalHook(cfg.Test.EvalPeriod, EvaluationMetrics, options.EvaluateFrom));
+        if (cfg.Datasets.Test.Count > 0) hooks.Add(new EvalHook(cfg.Test.EvalPeriod, EvaluationMetrics, options.EvaluateFrom, options.EvaluateWhenStopped));
         hooks.AddRange(options.Hooks.Select(make => make(this)));
         hooks.Add(new MetricsWriterHook(Path.Combine(cfg.OutputDir, MetricsFile), options.LogPeriod, Log));
         hooks.Add(new LossCurveHook(Path.Combine(cfg.OutputDir, LossCurveFile), options.LossCurvePeriod));

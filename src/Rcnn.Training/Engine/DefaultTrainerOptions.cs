@@ -25,6 +25,10 @@ public sealed class DefaultTrainerOptions
     /// from the start, as detectron2 does.</summary>
     public int EvaluateFrom { get; init; }
 
+    /// <summary>Evaluate after training also when it stopped before SOLVER.MAX_ITER and this says so (a time budget
+    /// ended it, say, but not a user's Ctrl+C), so that the last iterations are judged too.</summary>
+    public Func<bool>? EvaluateWhenStopped { get; init; }
+
     /// <summary>Whether evaluations write their files (COCO results, PR curves, false positives) into
     /// OUTPUT_DIR/inference; a validation that only steers training needs just the numbers.</summary>
     public bool EvaluationFiles { get; init; } = true;

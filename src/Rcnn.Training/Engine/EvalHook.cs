@@ -4,9 +4,10 @@ namespace Rcnn.Training.Engine;
 
 /// <summary>Evaluates every <paramref name="period"/> iterations (0 = only at the end) from iteration
 /// <paramref name="startAt"/> on (e.g. past the warm-up, where scores say little), and after the last one (detectron2's
-/// <c>EvalHook</c>); the returned metrics, and the seconds the evaluation took as "eval_time", are recorded in the
+/// <c>EvalHook</c>), also when training stopped early and <paramref name="evaluateWhenStopped"/> says so (e.g. a time
+/// budget ended it); the returned metrics, and the seconds the evaluation took as "eval_time", are recorded in the
 /// trainer's storage.</summary>
-public sealed class EvalHook(int period, Func<IReadOnlyDictionary<string, double>> evaluate, int startAt = 0) : HookBase
+public sealed class EvalHook(int period, Func<IReadOnlyDictionary<string, double>> evaluate, int startAt = 0, Func<bool>? evaluateWhenStopped = null) : HookBase
 {
     public const string TimeKey = "eval_time";
 
@@ -20,7 +21,12 @@ public sealed class EvalHook(int period, Func<IReadOnlyDictionary<string, double
 
     public override void AfterTrain()
     {
-        if (Trainer.Completed) Run();
+        bool evaluated = Trainer.Storage.History(TimeKey) is { Count: > 0 } h && h[^1].Iteration == Trainer.Iteration - 1;
+        if (Trainer.Completed || (evaluateWhenStopped?.Invoke() == true && Trainer.Iteration > Trainer.StartIteration && !evaluated))
+        {
+            Trainer.Storage.Iteration = Trainer.Iteration - 1;   // the last iteration trained
+            Run();
+        }
     }
 
     private void Run()

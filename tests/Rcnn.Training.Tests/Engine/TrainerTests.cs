@@ -171,18 +171,20 @@ public class TrainerTests
             var (model, trainer) = NewTrainer(200, 3);
             var checkpointer = new Checkpointer(dir);
             var best = new BestCheckpointerHook(checkpointer, "bbox/AP");
-            var plateau = new PlateauStepHook("bbox/AP", patience: 4, minDelta: 0.1, n =>
+            // On a plateau the LR steps at the next iteration and a quarter as many iterations follow: ceil(70 / 0.8) = 88.
+            var plateau = new PlateauHook("bbox/AP", patience: 4, minDelta: 0.1, next =>
             {
                 var s = Solver(200);
-                s.MaxIter = n;
-                s.Steps = [BudgetSchedule.LrStep(n)];
-                trainer.Reschedule(n, LrSchedule.FromConfig(s));
+                s.MaxIter = (int)Math.Ceiling(next / 0.8);
+                s.Steps = [next];
+                trainer.Reschedule(s.MaxIter, LrSchedule.FromConfig(s));
+                return true;
             });
             trainer.Register(new EvalHook(10, () => new Dictionary<string, double> { ["bbox/AP"] = script[next++] }), best, plateau);
             trainer.Train(0, 200);
             Assert.IsTrue(trainer.Completed);
             Assert.AreEqual(88, trainer.MaxIteration);
-            Assert.AreEqual(70, plateau.SteppedAt);
+            Assert.AreEqual(70, plateau.ActedAt);
             Assert.AreEqual(9, next, "evaluations: 8 periodic (iterations 9..79) and the final one");
             var lr = trainer.Storage.History("lr").ToDictionary(v => v.Iteration, v => v.Value);
             Assert.AreEqual(0.1, lr[69], 1e-12);
@@ -212,12 +214,19 @@ public class TrainerTests
     }
 
     [TestMethod]
-    public void StepAtPutsTheScheduleStepAtTheGivenIteration()
+    public void ARunStoppedEarlyIsEvaluatedWhenAskedButNotWhenNot()
     {
-        // ceil(70 / 0.8) = 88 and floor(0.8 * 88) = 70; ceil(100 / 0.8) = 125; ceil(1 / 0.8) = 2 and max(1, floor(1.6)) = 1.
-        Assert.AreEqual(88, BudgetSchedule.StepAt(70));
-        Assert.AreEqual(125, BudgetSchedule.StepAt(100));
-        Assert.AreEqual(2, BudgetSchedule.StepAt(1));
-        for (int step = 1; step < 3000; step++) Assert.AreEqual(step, BudgetSchedule.LrStep(BudgetSchedule.StepAt(step)), $"step {step}");
+        foreach (bool ask in new[] { true, false })
+        {
+            var (_, trainer) = NewTrainer(100, 5);
+            using var stop = new CancellationTokenSource();
+            int evaluations = 0;
+            trainer.Register(new EvalHook(50, () => { evaluations++; return new Dictionary<string, double> { ["bbox/AP"] = 1 }; }, 0, () => ask),
+                new CallbackHook(afterStep: t => { if (t.Iteration == 6) stop.Cancel(); }));
+            trainer.Train(0, 100, stop.Token);
+            Assert.IsFalse(trainer.Completed);
+            Assert.AreEqual(ask ? 1 : 0, evaluations, $"asked: {ask}");
+            if (ask) Assert.AreEqual(6, trainer.Storage.History("bbox/AP").Single().Iteration, "the last iteration trained");
+        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Rcnn.Training.Solver;
 
 namespace Rcnn.Cli.Commands;
 

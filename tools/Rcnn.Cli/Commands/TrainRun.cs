@@ -1,15 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
-using Rcnn.MLNet.AutoConfig;
 using Rcnn.Cli.Codegen;
 using Rcnn.Cli.Datasets;
 using Rcnn.Cli.Output;
+using Rcnn.MLNet.AutoConfig;
 using Rcnn.Onnx;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Engine;
 using Rcnn.Training.Evaluation;
-using Rcnn.Training.Solver;
 using Spectre.Console;
 
 namespace Rcnn.Cli.Commands;
@@ -70,6 +69,7 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
             Hooks = validate ? schedule.Hooks() : [],
             EvaluateFrom = validate ? cfg.Solver.WarmupIters : 0,
             EvaluationFiles = !validate,
+            EvaluateWhenStopped = () => budgetStop.IsCancellationRequested && !ctx.Stop.IsCancellationRequested,
         });
         var trainClock = Stopwatch.StartNew();
         int start = trainer.ResumeOrLoad(o.Resume);
@@ -256,7 +256,7 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
             ["validation_ap"] = validation.Select(v => new { iteration = v.Iteration + 1, ap = Math.Round(v.Value, 2) }).ToList(),
             ["best_iteration"] = schedule.Best?.Best is { } b ? b.Iteration + 1 : null,
             ["best_validation_ap"] = schedule.Best?.Best is { } bv ? Math.Round(bv.Value, 2) : null,
-            ["lr_stepped_at"] = schedule.Plateau?.SteppedAt,
+            ["lr_stepped_at"] = schedule.SteppedAt,
             ["final_model"] = final,
             ["checkpoint"] = schedule.Best?.Best is not null ? Path.GetFileName(schedule.Best.Path) : null,
             ["completed"] = completed,

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Rcnn.Training.Config;
 
-namespace Rcnn.MLNet.Training;
+namespace Rcnn.MLNet.AutoConfig;
 
 /// <summary>
 /// Configs shipped inside this assembly (models/**/*.yaml as embedded resources). They are written to a private temp

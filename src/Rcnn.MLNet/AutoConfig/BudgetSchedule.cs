@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Rcnn.Training.Solver;
+namespace Rcnn.MLNet.AutoConfig;
 
 /// <summary>
 /// The schedule of a run that must end by a deadline (<c>rcnn train --time-budget</c>, experiment trials): one LR step at

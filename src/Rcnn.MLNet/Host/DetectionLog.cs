@@ -1,6 +1,6 @@
 using Microsoft.ML.Runtime;
 
-namespace Rcnn.MLNet.Catalog;
+namespace Rcnn.MLNet.Host;
 
 /// <summary>Lines to an ML.NET channel (they reach mlContext.Log), or nowhere when there is no environment.</summary>
 internal sealed class DetectionLog : IDisposable

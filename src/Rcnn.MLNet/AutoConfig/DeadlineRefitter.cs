@@ -1,4 +1,4 @@
-namespace Rcnn.Training.Solver;
+namespace Rcnn.MLNet.AutoConfig;
 
 /// <summary>
 /// Keeps a schedule fitted to a deadline on time while it trains (<c>rcnn train --time-budget</c>, experiment trials):

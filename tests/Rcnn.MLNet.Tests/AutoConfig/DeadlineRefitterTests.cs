@@ -1,6 +1,6 @@
-using Rcnn.Training.Solver;
+using Rcnn.MLNet.AutoConfig;
 
-namespace Rcnn.Training.Tests.Solver;
+namespace Rcnn.MLNet.Tests.AutoConfig;
 
 [TestClass]
 public class DeadlineRefitterTests

@@ -1,6 +1,6 @@
-using Rcnn.Training.Solver;
+using Rcnn.Training.Engine;
 
-namespace Rcnn.Training.Engine;
+namespace Rcnn.MLNet.AutoConfig;
 
 /// <summary>
 /// Keeps a schedule fitted to a deadline on time while it trains (<see cref="DeadlineRefitter"/>'s checks after every

@@ -2,7 +2,7 @@ using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 
-namespace Rcnn.MLNet.Catalog;
+namespace Rcnn.MLNet.Host;
 
 /// <summary>
 /// The MLContext behind a catalog. ML.NET keeps it behind the internal IInternalCatalog interface, which outside

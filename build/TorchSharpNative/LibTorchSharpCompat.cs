@@ -165,13 +165,13 @@ namespace Rcnn.Build
 
         private sealed class Elf
         {
-            private readonly byte[] _b;
+            private readonly byte[] b;
             public readonly List<(long tag, long val)> Dynamic = new List<(long tag, long val)>();
-            private readonly long _strtabOff;
+            private readonly long strtabOff;
 
             public Elf(byte[] b)
             {
-                _b = b;
+                this.b = b;
                 if (b.Length < 64 || b[0] != 0x7f || b[1] != (byte)'E' || b[2] != (byte)'L' || b[3] != (byte)'F')
                     throw new InvalidDataException("not an ELF file");
                 if (b[4] != 2 || b[5] != 1) throw new InvalidDataException("only 64-bit little-endian ELF is supported");
@@ -184,28 +184,28 @@ namespace Rcnn.Build
                     if (tag == DtNull) break;
                 }
                 foreach (var (tag, val) in Dynamic)
-                    if (tag == DtStrtab) _strtabOff = VaddrToOffset(val);
+                    if (tag == DtStrtab) strtabOff = VaddrToOffset(val);
             }
 
             public string DynStr(long offset)
             {
-                long s = _strtabOff + offset, e = s;
-                while (_b[e] != 0) e++;
-                return Encoding.ASCII.GetString(_b, (int)s, (int)(e - s));
+                long s = strtabOff + offset, e = s;
+                while (this.b[e] != 0) e++;
+                return Encoding.ASCII.GetString(this.b, (int)s, (int)(e - s));
             }
 
             public List<Phdr> ReadPhdrs()
             {
-                long phoff = I64(_b, 32);
-                int phentsize = U16(_b, 54), phnum = U16(_b, 56);
+                long phoff = I64(this.b, 32);
+                int phentsize = U16(this.b, 54), phnum = U16(this.b, 56);
                 var list = new List<Phdr>();
                 for (int i = 0; i < phnum; i++)
                 {
                     long o = phoff + (long)i * phentsize;
                     list.Add(new Phdr
                     {
-                        Type = U32(_b, o), Flags = U32(_b, o + 4), Offset = I64(_b, o + 8), Vaddr = I64(_b, o + 16),
-                        Paddr = I64(_b, o + 24), Filesz = I64(_b, o + 32), Memsz = I64(_b, o + 40), Align = I64(_b, o + 48),
+                        Type = U32(this.b, o), Flags = U32(this.b, o + 4), Offset = I64(this.b, o + 8), Vaddr = I64(this.b, o + 16),
+                        Paddr = I64(this.b, o + 24), Filesz = I64(this.b, o + 32), Memsz = I64(this.b, o + 40), Align = I64(this.b, o + 48),
                     });
                 }
                 return list;
@@ -213,8 +213,8 @@ namespace Rcnn.Build
 
             public void WritePhdrs(byte[] output, List<Phdr> phdrs)
             {
-                long phoff = I64(_b, 32);
-                int phentsize = U16(_b, 54);
+                long phoff = I64(this.b, 32);
+                int phentsize = U16(this.b, 54);
                 for (int i = 0; i < phdrs.Count; i++)
                 {
                     long o = phoff + (long)i * phentsize;
@@ -227,12 +227,12 @@ namespace Rcnn.Build
 
             public void ForEachSection(Action<long, uint, long> visit)
             {
-                long shoff = I64(_b, 40);
-                int shentsize = U16(_b, 58), shnum = U16(_b, 60);
+                long shoff = I64(this.b, 40);
+                int shentsize = U16(this.b, 58), shnum = U16(this.b, 60);
                 for (int i = 0; i < shnum && shoff != 0; i++)
                 {
                     long o = shoff + (long)i * shentsize;
-                    visit(o, U32(_b, o + 4), I64(_b, o + 16));
+                    visit(o, U32(this.b, o + 4), I64(this.b, o + 16));
                 }
             }
 
@@ -257,15 +257,15 @@ namespace Rcnn.Build
                 long vn = VaddrToOffset(verneed);
                 for (long i = 0; i < count; i++)
                 {
-                    int cnt = U16(_b, vn + 2);
-                    string file = DynStr(U32(_b, vn + 4));
-                    long aux = vn + U32(_b, vn + 8);
+                    int cnt = U16(this.b, vn + 2);
+                    string file = DynStr(U32(this.b, vn + 4));
+                    long aux = vn + U32(this.b, vn + 8);
                     for (int j = 0; j < cnt; j++)
                     {
-                        visit(file, DynStr(U32(_b, aux + 8)), aux + 4);
-                        aux += U32(_b, aux + 12);
+                        visit(file, DynStr(U32(this.b, aux + 8)), aux + 4);
+                        aux += U32(this.b, aux + 12);
                     }
-                    long next = U32(_b, vn + 12);
+                    long next = U32(this.b, vn + 12);
                     if (next == 0) break;
                     vn += next;
                 }

@@ -1,6 +1,6 @@
 using Rcnn.Onnx.Export;
 using Rcnn.Onnx.Protos;
-using Rcnn.Training.Modeling.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 
 namespace Rcnn.Onnx;
 

@@ -1,7 +1,7 @@
 using Rcnn.Onnx.Export;
 using Rcnn.Training.Config;
 using Rcnn.Training.Modeling.MetaArch;
-using Rcnn.Training.Modeling.ProposalGenerator;
+using Rcnn.Training.Modeling.ProposalGenerators;
 
 namespace Rcnn.Onnx;
 

@@ -1,7 +1,7 @@
 using Rcnn.Onnx.Export;
 using Rcnn.Onnx.Protos;
-using Rcnn.Training.Modeling.Backbone;
-using Rcnn.Training.Modeling.ProposalGenerator;
+using Rcnn.Training.Modeling.Backbones;
+using Rcnn.Training.Modeling.ProposalGenerators;
 
 namespace Rcnn.Onnx;
 

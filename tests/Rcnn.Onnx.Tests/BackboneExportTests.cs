@@ -1,5 +1,5 @@
 using Rcnn.Training;
-using Rcnn.Training.Modeling.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 using static TorchSharp.torch;
 
 namespace Rcnn.Onnx.Tests;

@@ -2,7 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using Rcnn.Onnx.Protos;
 using Rcnn.Training;
 using Rcnn.Training.Layers;
-using Rcnn.Training.Modeling.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 

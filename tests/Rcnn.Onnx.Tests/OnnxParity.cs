@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using Rcnn.Training.Modeling.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Rcnn.Onnx.Tests;
 
 /// <summary>Runs a model in ONNX Runtime (all graph optimisations on) with named float/int64 inputs and returns every
-/// output as (data, shape); string outputs come back through <see cref="Strings"/>.</summary>
+/// output as (data, shape); string outputs come back through the string arrays.</summary>
 internal sealed class OrtRun : IDisposable
 {
     private readonly SessionOptions options = new() { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };

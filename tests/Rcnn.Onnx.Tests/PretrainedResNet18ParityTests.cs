@@ -3,7 +3,7 @@ using Rcnn.Onnx.Protos;
 using Rcnn.Training;
 using Rcnn.Training.Checkpoint;
 using Rcnn.Training.Data;
-using Rcnn.Training.Modeling.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 using static TorchSharp.torch;
 
 namespace Rcnn.Onnx.Tests;

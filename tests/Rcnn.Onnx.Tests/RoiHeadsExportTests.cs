@@ -3,7 +3,7 @@ using Rcnn.Onnx.Protos;
 using Rcnn.Training;
 using Rcnn.Training.Config;
 using Rcnn.Training.Modeling.MetaArch;
-using Rcnn.Training.Modeling.RoiHeads;
+using Rcnn.Training.Modeling.Roi;
 using Rcnn.Training.Structures;
 using TorchSharp;
 using static TorchSharp.torch;

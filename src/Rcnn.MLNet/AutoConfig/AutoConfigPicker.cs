@@ -24,7 +24,7 @@ namespace Rcnn.MLNet.AutoConfig;
 /// <item>iterations: what the measured iterations per second fit into the budget, less a <see cref="BudgetReserve"/>
 ///   for evaluation and artefacts; LR step at 80%, warm-up one sixth (10..200 iterations). Validation decides the rest:
 ///   the LR steps early when it stops improving and the best model by validation is kept
-///   (<see cref="Rcnn.Training.Engine.PlateauStepHook"/>, <see cref="Rcnn.Training.Engine.BestCheckpointerHook"/>).</item>
+///   (<see cref="AutoSchedule"/>).</item>
 /// </list>
 /// </summary>
 public static class AutoConfigPicker

@@ -1,5 +1,5 @@
 using Rcnn.Onnx.Protos;
-using Rcnn.Training.Modeling.AnchorGenerator;
+using Rcnn.Training.Modeling.AnchorGenerators;
 using static TorchSharp.torch;
 
 namespace Rcnn.Onnx.Export;

@@ -1,4 +1,4 @@
-using Rcnn.Training.Modeling.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 using static TorchSharp.torch;
 
 namespace Rcnn.Onnx.Export;

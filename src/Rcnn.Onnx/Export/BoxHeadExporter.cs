@@ -1,5 +1,5 @@
 using Rcnn.Training.Layers;
-using Rcnn.Training.Modeling.RoiHeads;
+using Rcnn.Training.Modeling.Roi;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

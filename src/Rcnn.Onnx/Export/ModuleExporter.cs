@@ -1,5 +1,5 @@
 using Rcnn.Training.Layers;
-using Rcnn.Training.Modeling.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

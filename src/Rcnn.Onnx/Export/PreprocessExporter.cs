@@ -1,6 +1,6 @@
 using Rcnn.Onnx.Protos;
 using Rcnn.Training.Config;
-using BackboneBase = Rcnn.Training.Modeling.Backbone.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 
 namespace Rcnn.Onnx.Export;
 
@@ -11,7 +11,7 @@ internal static class PreprocessExporter
     /// <param name="image">float [3, H, W] in INPUT.FORMAT, 0..255.</param>
     /// <returns>The batch [1, 3, Hp, Wp] for the backbone, the resized size int64 [2] (height, width), and the input's
     /// and the resized image's height and width as int64 [1] values (for rescaling the detections).</returns>
-    public static Preprocessed Emit(OnnxGraphBuilder g, RcnnConfig cfg, BackboneBase backbone, string image, string path = "preprocess")
+    public static Preprocessed Emit(OnnxGraphBuilder g, RcnnConfig cfg, Backbone backbone, string image, string path = "preprocess")
     {
         if (backbone.SquarePad > 0)
             throw new NotSupportedException($"Backbone square padding ({backbone.SquarePad}) is not supported by the ONNX export.");

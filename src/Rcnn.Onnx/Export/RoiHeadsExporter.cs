@@ -1,5 +1,4 @@
-using Rcnn.Training.Modeling.RoiHeads;
-using RoiHeadsBase = Rcnn.Training.Modeling.RoiHeads.RoiHeads;
+using Rcnn.Training.Modeling.Roi;
 
 namespace Rcnn.Onnx.Export;
 
@@ -13,7 +12,7 @@ internal static class RoiHeadsExporter
     /// <param name="proposals">float [R, 4] in the resized image's pixels.</param>
     /// <param name="imageSize">int64 [2] (height, width) of the resized image before padding.</param>
     /// <param name="test">Overrides the predictor's own test settings when given.</param>
-    public static (string Boxes, string Scores, string Classes) Emit(OnnxGraphBuilder g, RoiHeadsBase heads,
+    public static (string Boxes, string Scores, string Classes) Emit(OnnxGraphBuilder g, RoiHeads heads,
         IReadOnlyDictionary<string, string> features, string proposals, string imageSize, string path = "roi_heads",
         FastRcnnTestSettings? test = null)
     {

@@ -1,6 +1,6 @@
 using Rcnn.Onnx.Protos;
 using Rcnn.Training.Layers;
-using Rcnn.Training.Modeling.ProposalGenerator;
+using Rcnn.Training.Modeling.ProposalGenerators;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -7,7 +7,7 @@ namespace Rcnn.Training.Checkpoint;
 /// detectron2's model-zoo <c>.pkl</c> files, read as detectron2's <c>DetectionCheckpointer</c> reads them: a dict with
 /// "model" and "__author__" holds detectron2 names (ours too); anything else is a Caffe2 / Detectron1 file, e.g. the
 /// ImageNet backbones under <c>ImageNetPretrained/MSRA</c>, whose blob names (<c>res2_0_branch2a_w</c>,
-/// <c>res_conv1_bn_s</c>) map onto <see cref="Modeling.Backbone.ResNet"/>'s and whose AffineChannel scale and bias become
+/// <c>res_conv1_bn_s</c>) map onto <see cref="Modeling.Backbones.ResNet"/>'s and whose AffineChannel scale and bias become
 /// FrozenBatchNorm2d buffers that compute exactly <c>s * x + b</c>. Blobs with no counterpart (the ImageNet classifier
 /// <c>fc1000</c>, solver momenta) are left out and listed.
 /// </summary>

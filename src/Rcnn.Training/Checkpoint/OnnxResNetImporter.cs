@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Rcnn.Training.Checkpoint;
 
 /// <summary>What <see cref="OnnxResNetImporter"/> read: the trunk's shape, its weights under
-/// <see cref="Modeling.Backbone.ResNet"/>'s names (<c>stem.conv1.weight</c>, <c>res3.0.conv1.norm.running_var</c> ...),
+/// <see cref="Modeling.Backbones.ResNet"/>'s names (<c>stem.conv1.weight</c>, <c>res3.0.conv1.norm.running_var</c> ...),
 /// the ONNX tensor each stage ends in, and notes on what was mapped with a condition or left out.</summary>
 public sealed class OnnxResNetImport : IDisposable
 {
@@ -42,7 +42,7 @@ public sealed class OnnxResNetImport : IDisposable
 
 /// <summary>
 /// Maps an ONNX ResNet-family classification graph (Conv, BatchNormalization, Relu, Add, MaxPool; anything after the
-/// last residual block, such as pooling, Flatten and Gemm, is left out) onto <see cref="Modeling.Backbone.ResNet"/>:
+/// last residual block, such as pooling, Flatten and Gemm, is left out) onto <see cref="Modeling.Backbones.ResNet"/>:
 /// the stem (7x7 stride-2 conv, norm, ReLU, 3x3 stride-2 max pool), then post-activation basic or bottleneck blocks,
 /// a new stage at each projection shortcut. It follows the data flow, not node names, so graphs written by CNTK
 /// (ML.NET's ResNet18.onnx) and by <c>torch.onnx.export</c> (BatchNorm folded into conv biases) both map. A node the

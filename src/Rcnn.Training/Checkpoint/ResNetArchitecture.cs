@@ -1,6 +1,6 @@
 using System.Globalization;
 using Rcnn.Training.Config;
-using Rcnn.Training.Modeling.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 
 namespace Rcnn.Training.Checkpoint;
 

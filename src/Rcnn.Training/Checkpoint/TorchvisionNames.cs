@@ -8,7 +8,7 @@ namespace Rcnn.Training.Checkpoint;
 /// </summary>
 public static partial class TorchvisionNames
 {
-    /// <summary>A torchvision ResNet key (e.g. <c>layer2.0.downsample.1.weight</c>) as a <see cref="Modeling.Backbone.ResNet"/>
+    /// <summary>A torchvision ResNet key (e.g. <c>layer2.0.downsample.1.weight</c>) as a <see cref="Modeling.Backbones.ResNet"/>
     /// key (<c>res3.0.shortcut.norm.weight</c>).</summary>
     public static string? ResNet(string key)
     {

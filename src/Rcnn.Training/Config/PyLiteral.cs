@@ -61,21 +61,21 @@ internal static class PyLiteral
 
     private sealed class Parser(string s)
     {
-        private int _i;
-        public bool AtEnd => _i >= s.Length;
+        private int i;
+        public bool AtEnd => i >= s.Length;
 
-        public FormatException Fail(string what) => new($"{what} at position {_i} of \"{s}\"");
+        public FormatException Fail(string what) => new($"{what} at position {i} of \"{s}\"");
 
         public void SkipSpace()
         {
-            while (_i < s.Length && char.IsWhiteSpace(s[_i])) _i++;
+            while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
         }
 
         public object? ParseValue()
         {
             SkipSpace();
             if (AtEnd) throw Fail("expected a value");
-            char c = s[_i];
+            char c = s[i];
             if (c == '[') return ParseSequence(']');
             if (c == '(') return ParseParenthesized();
             if (c is '\'' or '"') return ParseString(c);
@@ -86,65 +86,65 @@ internal static class PyLiteral
 
         private List<object?> ParseSequence(char close)
         {
-            _i++; // opening bracket
+            i++; // opening bracket
             var items = new List<object?>();
             SkipSpace();
             while (true)
             {
                 SkipSpace();
                 if (AtEnd) throw Fail($"missing '{close}'");
-                if (s[_i] == close) { _i++; return items; }
+                if (s[i] == close) { i++; return items; }
                 items.Add(ParseValue());
                 SkipSpace();
                 if (AtEnd) throw Fail($"missing '{close}'");
-                if (s[_i] == ',') { _i++; continue; }
-                if (s[_i] != close) throw Fail($"expected ',' or '{close}'");
+                if (s[i] == ',') { i++; continue; }
+                if (s[i] != close) throw Fail($"expected ',' or '{close}'");
             }
         }
 
         // "(x)" is just x in Python; only a comma (or "()") makes a tuple.
         private object? ParseParenthesized()
         {
-            int start = _i;
-            _i++;
+            int start = i;
+            i++;
             SkipSpace();
-            if (!AtEnd && s[_i] == ')') { _i++; return new List<object?>(); }
+            if (!AtEnd && s[i] == ')') { i++; return new List<object?>(); }
             var first = ParseValue();
             SkipSpace();
-            if (!AtEnd && s[_i] == ')') { _i++; return first; }
-            _i = start;
+            if (!AtEnd && s[i] == ')') { i++; return first; }
+            i = start;
             return ParseSequence(')');
         }
 
         private string ParseString(char quote)
         {
-            _i++;
+            i++;
             var sb = new StringBuilder();
             while (true)
             {
                 if (AtEnd) throw Fail("unterminated string");
-                char c = s[_i++];
+                char c = s[i++];
                 if (c == quote) return sb.ToString();
                 if (c != '\\') { sb.Append(c); continue; }
                 if (AtEnd) throw Fail("unterminated string");
-                char esc = s[_i++];
+                char esc = s[i++];
                 sb.Append(esc switch { 'n' => '\n', 't' => '\t', 'r' => '\r', '0' => '\0', _ => esc });
             }
         }
 
         private object ParseNumber()
         {
-            int start = _i;
-            if (s[_i] is '+' or '-') _i++;
+            int start = i;
+            if (s[i] is '+' or '-') i++;
             bool isFloat = false;
-            while (!AtEnd && (char.IsAsciiDigit(s[_i]) || s[_i] is '.' or 'e' or 'E' or '_'
-                              || (s[_i] is '+' or '-' && s[_i - 1] is 'e' or 'E')))
+            while (!AtEnd && (char.IsAsciiDigit(s[i]) || s[i] is '.' or 'e' or 'E' or '_'
+                              || (s[i] is '+' or '-' && s[i - 1] is 'e' or 'E')))
             {
-                if (s[_i] is '.' or 'e' or 'E') isFloat = true;
-                _i++;
+                if (s[i] is '.' or 'e' or 'E') isFloat = true;
+                i++;
             }
-            string tok = s[start.._i].Replace("_", "");
-            if (!AtEnd && (char.IsAsciiLetter(s[_i]))) throw Fail("malformed number");
+            string tok = s[start..i].Replace("_", "");
+            if (!AtEnd && (char.IsAsciiLetter(s[i]))) throw Fail("malformed number");
             if (!isFloat)
             {
                 string digits = tok.TrimStart('+', '-');
@@ -160,9 +160,9 @@ internal static class PyLiteral
 
         private object? ParseName()
         {
-            int start = _i;
-            while (!AtEnd && (char.IsAsciiLetterOrDigit(s[_i]) || s[_i] == '_')) _i++;
-            string name = s[start.._i];
+            int start = i;
+            while (!AtEnd && (char.IsAsciiLetterOrDigit(s[i]) || s[i] == '_')) i++;
+            string name = s[start..i];
             return name switch
             {
                 "True" => true,

@@ -6,23 +6,23 @@ namespace Rcnn.Training.Data;
 /// </summary>
 public sealed class DatasetCatalog
 {
-    private readonly Dictionary<string, Lazy<LoadedDataset>> _datasets = new(StringComparer.Ordinal);
-    private readonly IDatasetLog _log;
+    private readonly Dictionary<string, Lazy<LoadedDataset>> datasets = new(StringComparer.Ordinal);
+    private readonly IDatasetLog log;
 
-    public DatasetCatalog(IDatasetLog? log = null) => _log = log ?? DatasetLog.Console;
+    public DatasetCatalog(IDatasetLog? log = null) => this.log = log ?? DatasetLog.Console;
 
-    public IReadOnlyList<string> Names { get { lock (_datasets) return _datasets.Keys.ToArray(); } }
+    public IReadOnlyList<string> Names { get { lock (this.datasets) return this.datasets.Keys.ToArray(); } }
 
     /// <summary>Registers a custom loader; it gets this catalog's log.</summary>
     public void Register(string name, Func<IDatasetLog, LoadedDataset> loader)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(loader);
-        lock (_datasets)
+        lock (this.datasets)
         {
-            if (_datasets.ContainsKey(name))
+            if (this.datasets.ContainsKey(name))
                 throw new ArgumentException($"Dataset '{name}' is already registered.", nameof(name));
-            _datasets[name] = new Lazy<LoadedDataset>(() => loader(_log), LazyThreadSafetyMode.ExecutionAndPublication);
+            this.datasets[name] = new Lazy<LoadedDataset>(() => loader(this.log), LazyThreadSafetyMode.ExecutionAndPublication);
         }
     }
 
@@ -36,7 +36,7 @@ public sealed class DatasetCatalog
     public LoadedDataset Get(string name)
     {
         Lazy<LoadedDataset>? entry;
-        lock (_datasets) _datasets.TryGetValue(name, out entry);
+        lock (this.datasets) this.datasets.TryGetValue(name, out entry);
         if (entry is null)
             throw new KeyNotFoundException($"Dataset '{name}' is not registered; registered: [{string.Join(", ", Names)}].");
         return entry.Value;

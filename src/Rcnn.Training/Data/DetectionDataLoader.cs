@@ -14,26 +14,26 @@ namespace Rcnn.Training.Data;
 /// </summary>
 public sealed partial class DetectionDataLoader : IDisposable
 {
-    private readonly IReadOnlyList<DatasetRecord> _records;
-    private readonly IDatasetMapper _mapper;
-    private readonly int _seed;
-    private readonly bool _grouping;
-    private readonly bool _isTrain;
-    private readonly IEnumerator<int> _indices;
-    private readonly object _claimLock = new();
-    private readonly object _readyLock = new();
-    private readonly Dictionary<long, (MappedSample? Sample, Exception? Error)> _ready = new();
-    private readonly SemaphoreSlim _budget;
-    private readonly CancellationTokenSource _cts;
-    private readonly Task[] _workers;
-    private readonly List<MappedSample>[] _buckets = [new(), new()];
-    private long _nextToClaim;
-    private long _nextToTake;
-    private long? _end;
-    private int _inFlight;
-    private int _peakInFlight;
-    private long _waitTicks;
-    private bool _disposed;
+    private readonly IReadOnlyList<DatasetRecord> records;
+    private readonly IDatasetMapper mapper;
+    private readonly int seed;
+    private readonly bool grouping;
+    private readonly bool isTrain;
+    private readonly IEnumerator<int> indices;
+    private readonly object claimLock = new();
+    private readonly object readyLock = new();
+    private readonly Dictionary<long, (MappedSample? Sample, Exception? Error)> ready = new();
+    private readonly SemaphoreSlim budget;
+    private readonly CancellationTokenSource cts;
+    private readonly Task[] workers;
+    private readonly List<MappedSample>[] buckets = [new(), new()];
+    private long nextToClaim;
+    private long nextToTake;
+    private long? end;
+    private int inFlight;
+    private int peakInFlight;
+    private long waitTicks;
+    private bool disposed;
 
     private DetectionDataLoader(IReadOnlyList<DatasetRecord> records, IDatasetMapper mapper, IEnumerable<int> indices, bool isTrain,
         int batchSize, int numWorkers, bool aspectRatioGrouping, int seed, int prefetch, CancellationToken cancellationToken)
@@ -44,17 +44,17 @@ public sealed partial class DetectionDataLoader : IDisposable
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
         if (numWorkers < 0) throw new ArgumentOutOfRangeException(nameof(numWorkers), numWorkers, "numWorkers must be >= 0.");
         if (prefetch < 0) throw new ArgumentOutOfRangeException(nameof(prefetch), prefetch, "prefetch must be >= 0 (0 picks a default).");
-        _records = records;
-        _mapper = mapper;
-        _indices = indices.GetEnumerator();
-        _isTrain = isTrain;
+        this.records = records;
+        this.mapper = mapper;
+        this.indices = indices.GetEnumerator();
+        this.isTrain = isTrain;
         BatchSize = batchSize;
-        _grouping = aspectRatioGrouping;
-        _seed = seed;
+        grouping = aspectRatioGrouping;
+        this.seed = seed;
         Prefetch = prefetch > 0 ? prefetch : Math.Max(2 * batchSize, 2 * numWorkers);
-        _budget = new SemaphoreSlim(Prefetch, Prefetch);
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _workers = Enumerable.Range(0, numWorkers)
+        budget = new SemaphoreSlim(Prefetch, Prefetch);
+        cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        this.workers = Enumerable.Range(0, numWorkers)
             .Select(_ => Task.Factory.StartNew(WorkerLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
             .ToArray();
     }
@@ -92,22 +92,22 @@ public sealed partial class DetectionDataLoader : IDisposable
 
     public int BatchSize { get; }
     public int Prefetch { get; }
-    public int NumWorkers => _workers.Length;
+    public int NumWorkers => this.workers.Length;
 
     /// <summary>Total time <see cref="NextBatch"/> spent waiting for data (detectron2's data_time, summed).</summary>
-    public TimeSpan DataWaitTime => TimeSpan.FromTicks(Interlocked.Read(ref _waitTicks));
+    public TimeSpan DataWaitTime => TimeSpan.FromTicks(Interlocked.Read(ref waitTicks));
 
     /// <summary>The most samples that were being mapped at the same moment.</summary>
-    public int PeakConcurrentMaps => Volatile.Read(ref _peakInFlight);
+    public int PeakConcurrentMaps => Volatile.Read(ref peakInFlight);
 
     /// <summary>The next batch, or null once a test pass is over. A mapping error surfaces here, with its own type.</summary>
     public IReadOnlyList<MappedSample>? NextBatch(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(this.disposed, this);
         var watch = Stopwatch.StartNew();
         try
         {
-            if (!_isTrain || !_grouping)
+            if (!this.isTrain || !grouping)
             {
                 var batch = new List<MappedSample>(BatchSize);
                 try
@@ -126,7 +126,7 @@ public sealed partial class DetectionDataLoader : IDisposable
             {
                 var sample = TakeNext(cancellationToken)
                     ?? throw new InvalidOperationException("The training stream ended, which an endless sampler never does.");
-                var bucket = _buckets[sample.Image.shape[2] > sample.Image.shape[1] ? 0 : 1];
+                var bucket = buckets[sample.Image.shape[2] > sample.Image.shape[1] ? 0 : 1];
                 bucket.Add(sample);
                 if (bucket.Count == BatchSize)
                 {
@@ -138,7 +138,7 @@ public sealed partial class DetectionDataLoader : IDisposable
         }
         finally
         {
-            Interlocked.Add(ref _waitTicks, watch.Elapsed.Ticks);
+            Interlocked.Add(ref waitTicks, watch.Elapsed.Ticks);
         }
     }
 
@@ -150,20 +150,20 @@ public sealed partial class DetectionDataLoader : IDisposable
 
     private MappedSample? TakeNext(CancellationToken cancellationToken)
     {
-        if (_workers.Length == 0) ProduceOne(cancellationToken);
+        if (this.workers.Length == 0) ProduceOne(cancellationToken);
         (MappedSample? Sample, Exception? Error) item;
-        lock (_readyLock)
+        lock (readyLock)
         {
-            while (!_ready.Remove(_nextToTake, out item))
+            while (!ready.Remove(nextToTake, out item))
             {
-                if (_end is { } end && _nextToTake >= end) return null;
+                if (this.end is { } end && nextToTake >= end) return null;
                 cancellationToken.ThrowIfCancellationRequested();
-                _cts.Token.ThrowIfCancellationRequested();
-                Monitor.Wait(_readyLock, 50);
+                cts.Token.ThrowIfCancellationRequested();
+                Monitor.Wait(readyLock, 50);
             }
-            _nextToTake++;
+            nextToTake++;
         }
-        _budget.Release();
+        budget.Release();
         if (item.Error is not null) ExceptionDispatchInfo.Capture(item.Error).Throw();
         return item.Sample;
     }
@@ -172,7 +172,7 @@ public sealed partial class DetectionDataLoader : IDisposable
     {
         try
         {
-            while (ProduceOne(_cts.Token)) { }
+            while (ProduceOne(cts.Token)) { }
         }
         catch (OperationCanceledException) { }
     }
@@ -180,31 +180,31 @@ public sealed partial class DetectionDataLoader : IDisposable
     /// <summary>Claims the next stream position and maps it; false once the sampler is exhausted.</summary>
     private bool ProduceOne(CancellationToken token)
     {
-        _budget.Wait(token);
+        budget.Wait(token);
         long position;
         int index;
-        lock (_claimLock)
+        lock (claimLock)
         {
-            if (_end is not null || !_indices.MoveNext())
+            if (this.end is not null || !this.indices.MoveNext())
             {
-                lock (_readyLock)
+                lock (readyLock)
                 {
-                    _end ??= _nextToClaim;
-                    Monitor.PulseAll(_readyLock);
+                    this.end ??= nextToClaim;
+                    Monitor.PulseAll(readyLock);
                 }
-                _budget.Release();
+                budget.Release();
                 return false;
             }
-            position = _nextToClaim++;
-            index = _indices.Current;
+            position = nextToClaim++;
+            index = this.indices.Current;
         }
         (MappedSample?, Exception?) result;
-        int now = Interlocked.Increment(ref _inFlight);
+        int now = Interlocked.Increment(ref inFlight);
         int peak;
-        while (now > (peak = Volatile.Read(ref _peakInFlight)) && Interlocked.CompareExchange(ref _peakInFlight, now, peak) != peak) { }
+        while (now > (peak = Volatile.Read(ref peakInFlight)) && Interlocked.CompareExchange(ref peakInFlight, now, peak) != peak) { }
         try
         {
-            result = (_mapper.Map(_records[index], new Random(MixSeed(_seed, position))), null);
+            result = (this.mapper.Map(this.records[index], new Random(MixSeed(this.seed, position))), null);
         }
         catch (Exception e)
         {
@@ -212,12 +212,12 @@ public sealed partial class DetectionDataLoader : IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
+            Interlocked.Decrement(ref inFlight);
         }
-        lock (_readyLock)
+        lock (readyLock)
         {
-            _ready[position] = result;
-            Monitor.PulseAll(_readyLock);
+            ready[position] = result;
+            Monitor.PulseAll(readyLock);
         }
         return true;
     }
@@ -233,23 +233,23 @@ public sealed partial class DetectionDataLoader : IDisposable
 
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        _cts.Cancel();
-        try { Task.WaitAll(_workers); }
+        if (this.disposed) return;
+        this.disposed = true;
+        cts.Cancel();
+        try { Task.WaitAll(this.workers); }
         catch (AggregateException) { }
-        lock (_readyLock)
+        lock (readyLock)
         {
-            foreach (var (sample, _) in _ready.Values) sample?.Dispose();
-            _ready.Clear();
+            foreach (var (sample, _) in ready.Values) sample?.Dispose();
+            ready.Clear();
         }
-        foreach (var bucket in _buckets)
+        foreach (var bucket in buckets)
         {
             foreach (var s in bucket) s.Dispose();
             bucket.Clear();
         }
-        _indices.Dispose();
-        _cts.Dispose();
-        _budget.Dispose();
+        this.indices.Dispose();
+        cts.Dispose();
+        budget.Dispose();
     }
 }

@@ -9,9 +9,9 @@ namespace Rcnn.Training.Data;
 /// </summary>
 public sealed class RepeatFactorTrainingSampler : IEnumerable<int>
 {
-    private readonly double[] _factors;
-    private readonly int _seed;
-    private readonly bool _shuffle;
+    private readonly double[] factors;
+    private readonly int seed;
+    private readonly bool shuffle;
 
     public RepeatFactorTrainingSampler(IReadOnlyList<double> repeatFactors, int seed, bool shuffle = true)
     {
@@ -21,12 +21,12 @@ public sealed class RepeatFactorTrainingSampler : IEnumerable<int>
             if (!double.IsFinite(repeatFactors[i]) || repeatFactors[i] < 0)
                 throw new ArgumentOutOfRangeException(nameof(repeatFactors), repeatFactors[i], $"Repeat factor {i} must be finite and >= 0.");
         if (repeatFactors.All(r => r == 0)) throw new ArgumentException("Every repeat factor is 0, so no image would be sampled.", nameof(repeatFactors));
-        _factors = repeatFactors.ToArray();
-        _seed = seed;
-        _shuffle = shuffle;
+        this.factors = repeatFactors.ToArray();
+        this.seed = seed;
+        this.shuffle = shuffle;
     }
 
-    public IReadOnlyList<double> RepeatFactors => _factors;
+    public IReadOnlyList<double> RepeatFactors => this.factors;
 
     /// <summary>
     /// LVIS's image repeat factors: with f(c) the fraction of images that have an annotation of category c (crowd ones
@@ -54,18 +54,18 @@ public sealed class RepeatFactorTrainingSampler : IEnumerable<int>
 
     public IEnumerator<int> GetEnumerator()
     {
-        var rng = new Random(_seed);
+        var rng = new Random(this.seed);
         var epoch = new List<int>();
         while (true)
         {
             epoch.Clear();
-            for (int i = 0; i < _factors.Length; i++)
+            for (int i = 0; i < this.factors.Length; i++)
             {
-                double whole = Math.Floor(_factors[i]);
-                int times = (int)whole + (rng.NextDouble() < _factors[i] - whole ? 1 : 0);
+                double whole = Math.Floor(this.factors[i]);
+                int times = (int)whole + (rng.NextDouble() < this.factors[i] - whole ? 1 : 0);
                 for (int k = 0; k < times; k++) epoch.Add(i);
             }
-            if (_shuffle) rng.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(epoch));
+            if (this.shuffle) rng.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(epoch));
             foreach (int i in epoch) yield return i;
         }
     }

@@ -10,8 +10,8 @@ namespace Rcnn.Training.Modeling;
 /// </summary>
 public sealed class Matcher
 {
-    private readonly double[] _thresholds;
-    private readonly sbyte[] _labels;
+    private readonly double[] thresholds;
+    private readonly sbyte[] labels;
 
     /// <param name="thresholds">Ascending interval boundaries, the first one positive; -inf and +inf are added at the ends.</param>
     /// <param name="labels">One label per interval (thresholds.Count + 1 of them), each -1, 0 or 1.</param>
@@ -39,15 +39,15 @@ public sealed class Matcher
                 throw new ArgumentException(
                     $"Matcher labels must be -1, 0 or 1, got {label} in [{string.Join(", ", labels)}].", nameof(labels));
 
-        _thresholds = [double.NegativeInfinity, .. thresholds, double.PositiveInfinity];
-        _labels = labels.Select(l => (sbyte)l).ToArray();
+        this.thresholds = [double.NegativeInfinity, .. thresholds, double.PositiveInfinity];
+        this.labels = labels.Select(l => (sbyte)l).ToArray();
         AllowLowQualityMatches = allowLowQualityMatches;
     }
 
     /// <summary>The interval boundaries including the added -inf and +inf.</summary>
-    public IReadOnlyList<double> Thresholds => _thresholds;
+    public IReadOnlyList<double> Thresholds => this.thresholds;
 
-    public IReadOnlyList<sbyte> Labels => _labels;
+    public IReadOnlyList<sbyte> Labels => this.labels;
 
     public bool AllowLowQualityMatches { get; }
 
@@ -65,7 +65,7 @@ public sealed class Matcher
                 nameof(matchQualityMatrix));
         long n = q.shape[1];
         if (q.numel() == 0)
-            return (Scalars.Full([n], 0, ScalarType.Int64, q.device), Scalars.Full([n], _labels[0], ScalarType.Int8, q.device));
+            return (Scalars.Full([n], 0, ScalarType.Int64, q.device), Scalars.Full([n], this.labels[0], ScalarType.Int8, q.device));
 
         using var scope = NewDisposeScope();
         if (!q.ge(Scalars.Zero).all().item<bool>())
@@ -74,10 +74,10 @@ public sealed class Matcher
 
         var (matchedVals, matches) = q.max(0);
         var matchLabels = Scalars.Full([n], 1, ScalarType.Int8, q.device);
-        for (int i = 0; i < _labels.Length; i++)
+        for (int i = 0; i < this.labels.Length; i++)
         {
-            var inInterval = matchedVals.Ge(_thresholds[i]).logical_and(matchedVals.Lt(_thresholds[i + 1]));
-            matchLabels.MaskedFill_(inInterval, _labels[i]);
+            var inInterval = matchedVals.Ge(this.thresholds[i]).logical_and(matchedVals.Lt(this.thresholds[i + 1]));
+            matchLabels.MaskedFill_(inInterval, this.labels[i]);
         }
 
         if (AllowLowQualityMatches)

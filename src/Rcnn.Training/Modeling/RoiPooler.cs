@@ -11,7 +11,7 @@ namespace Rcnn.Training.Modeling;
 /// </summary>
 public sealed class RoiPooler : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<Boxes>, Tensor>
 {
-    private readonly RoiAlign[] _levelPoolers;
+    private readonly RoiAlign[] levelPoolers;
 
     public RoiPooler(int outputSize, IReadOnlyList<double> scales, int samplingRatio, string poolerType,
         int canonicalBoxSize = 224, int canonicalLevel = 4)
@@ -40,7 +40,7 @@ public sealed class RoiPooler : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<B
         OutputSize = outputSize;
         CanonicalBoxSize = canonicalBoxSize;
         CanonicalLevel = canonicalLevel;
-        _levelPoolers = scales.Select(s => new RoiAlign(outputSize, s, samplingRatio, aligned)).ToArray();
+        levelPoolers = scales.Select(s => new RoiAlign(outputSize, s, samplingRatio, aligned)).ToArray();
     }
 
     public int OutputSize { get; }
@@ -50,15 +50,15 @@ public sealed class RoiPooler : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<B
     public int CanonicalLevel { get; }
 
     /// <summary>One ROIAlign per level, finest first (read by the ONNX exporter).</summary>
-    public IReadOnlyList<RoiAlign> LevelPoolers => _levelPoolers;
+    public IReadOnlyList<RoiAlign> LevelPoolers => levelPoolers;
 
     public override Tensor forward(IReadOnlyList<Tensor> features, IReadOnlyList<Boxes> boxLists) => Forward(features, boxLists);
 
     /// <summary>(M, C, out, out) pooled features, M the total box count, in the order of the concatenated box lists.</summary>
     public Tensor Forward(IReadOnlyList<Tensor> features, IReadOnlyList<Boxes> boxLists)
     {
-        if (features.Count != _levelPoolers.Length)
-            throw new ArgumentException($"Expected {_levelPoolers.Length} feature levels, got {features.Count}.", nameof(features));
+        if (features.Count != levelPoolers.Length)
+            throw new ArgumentException($"Expected {levelPoolers.Length} feature levels, got {features.Count}.", nameof(features));
         if (boxLists.Count != features[0].shape[0])
             throw new ArgumentException($"Got {boxLists.Count} box lists for a batch of {features[0].shape[0]} images.", nameof(boxLists));
         long channels = features[0].shape[1];
@@ -66,16 +66,16 @@ public sealed class RoiPooler : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<B
             return zeros(new long[] { 0, channels, OutputSize, OutputSize }, features[0].dtype, features[0].device);
 
         var rois = ToPoolerFormat(boxLists, features[0].dtype);
-        if (_levelPoolers.Length == 1)
-            return _levelPoolers[0].call(features[0], rois);
+        if (levelPoolers.Length == 1)
+            return levelPoolers[0].call(features[0], rois);
 
         // detectron2 pools each level separately and scatters the results back with index_put_; writing every level
         // straight into one output (and back-propagating straight into each level) gives the same values faster.
         var levels = AssignBoxesToLevels(boxLists, MinLevel, MaxLevel, CanonicalBoxSize, CanonicalLevel).data<long>().ToArray();
-        var geometries = new RoiAlignGeometry[_levelPoolers.Length];
-        for (int l = 0; l < _levelPoolers.Length; l++)
+        var geometries = new RoiAlignGeometry[levelPoolers.Length];
+        for (int l = 0; l < levelPoolers.Length; l++)
         {
-            var p = _levelPoolers[l];
+            var p = levelPoolers[l];
             RoiAlignOp.Validate(features[l], rois, OutputSize, OutputSize, p.SpatialScale, p.SamplingRatio);
             geometries[l] = new RoiAlignGeometry((int)features[l].shape[2], (int)features[l].shape[3], OutputSize, OutputSize,
                 p.SpatialScale, p.SamplingRatio, p.Aligned);

@@ -10,7 +10,7 @@ namespace Rcnn.Training.Structures;
 /// </summary>
 public sealed class ImageList
 {
-    private readonly (int Height, int Width)[] _imageSizes;
+    private readonly (int Height, int Width)[] imageSizes;
 
     /// <param name="tensor">(N, C, H, W) padded batch.</param>
     /// <param name="imageSizes">N unpadded (height, width) pairs, each within the padded size.</param>
@@ -26,16 +26,16 @@ public sealed class ImageList
             if (h < 0 || w < 0 || h > tensor.shape[2] || w > tensor.shape[3])
                 throw new ArgumentException($"Image size ({h}, {w}) does not fit the padded size ({tensor.shape[2]}, {tensor.shape[3]}).", nameof(imageSizes));
         Tensor = tensor;
-        _imageSizes = imageSizes.ToArray();
+        this.imageSizes = imageSizes.ToArray();
     }
 
     /// <summary>(N, C, H, W) padded batch.</summary>
     public Tensor Tensor { get; }
 
     /// <summary>Unpadded (height, width) of each image.</summary>
-    public IReadOnlyList<(int Height, int Width)> ImageSizes => _imageSizes;
+    public IReadOnlyList<(int Height, int Width)> ImageSizes => this.imageSizes;
 
-    public int Count => _imageSizes.Length;
+    public int Count => this.imageSizes.Length;
 
     public Device Device => Tensor.device;
 
@@ -46,12 +46,12 @@ public sealed class ImageList
         {
             if (index < 0 || index >= Count)
                 throw new ArgumentOutOfRangeException(nameof(index), index, $"ImageList has {Count} images.");
-            var (h, w) = _imageSizes[index];
+            var (h, w) = this.imageSizes[index];
             return Tensor[index, .., TensorIndex.Slice(0, h), TensorIndex.Slice(0, w)];
         }
     }
 
-    public ImageList To(Device device) => new(Tensor.to(device), _imageSizes);
+    public ImageList To(Device device) => new(Tensor.to(device), this.imageSizes);
 
     /// <summary>
     /// Pads each (C, H, W) image on the right and bottom with <paramref name="padValue"/> to the batch's largest height and

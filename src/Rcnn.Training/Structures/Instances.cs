@@ -20,7 +20,7 @@ public sealed class Instances
     public const string PredClassesField = "pred_classes";
 
     // Insertion order is kept, as in detectron2 (a Python dict), so ToString and Cat are stable.
-    private readonly OrderedDictionary<string, object> _fields = new(StringComparer.Ordinal);
+    private readonly OrderedDictionary<string, object> fields = new(StringComparer.Ordinal);
 
     public Instances((int Height, int Width) imageSize)
     {
@@ -34,15 +34,15 @@ public sealed class Instances
     /// <summary>Unpadded (height, width) of the image these instances belong to.</summary>
     public (int Height, int Width) ImageSize { get; }
 
-    public IReadOnlyList<string> FieldNames => _fields.Keys.ToArray();
+    public IReadOnlyList<string> FieldNames => this.fields.Keys.ToArray();
 
     /// <summary>Number of instances; like detectron2, undefined (an error) while no field is set.</summary>
     public int Count
     {
         get
         {
-            if (_fields.Count == 0) throw new InvalidOperationException("An Instances with no fields has no defined length.");
-            return Length(_fields.GetAt(0).Value);
+            if (this.fields.Count == 0) throw new InvalidOperationException("An Instances with no fields has no defined length.");
+            return Length(this.fields.GetAt(0).Value);
         }
     }
 
@@ -54,14 +54,14 @@ public sealed class Instances
     public Tensor Scores { get => GetTensor(ScoresField); set => Set(ScoresField, value); }
     public Tensor PredClasses { get => GetTensor(PredClassesField); set => Set(PredClassesField, value); }
 
-    public bool Has(string name) => _fields.ContainsKey(name);
+    public bool Has(string name) => this.fields.ContainsKey(name);
 
     /// <summary>The field's value: a <see cref="Tensor"/> or <see cref="Boxes"/>.</summary>
     public object Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (_fields.TryGetValue(name, out var value)) return value;
-        throw new KeyNotFoundException($"Instances has no field '{name}' (fields: [{string.Join(", ", _fields.Keys)}]).");
+        if (this.fields.TryGetValue(name, out var value)) return value;
+        throw new KeyNotFoundException($"Instances has no field '{name}' (fields: [{string.Join(", ", this.fields.Keys)}]).");
     }
 
     public Tensor GetTensor(string name) => Get(name) as Tensor
@@ -77,8 +77,8 @@ public sealed class Instances
     public void Remove(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (!_fields.Remove(name))
-            throw new KeyNotFoundException($"Instances has no field '{name}' to remove (fields: [{string.Join(", ", _fields.Keys)}]).");
+        if (!this.fields.Remove(name))
+            throw new KeyNotFoundException($"Instances has no field '{name}' to remove (fields: [{string.Join(", ", this.fields.Keys)}]).");
     }
 
     /// <summary>A new Instances with every field selected by a 1-D bool mask or a 1-D integer index tensor.</summary>
@@ -92,11 +92,11 @@ public sealed class Instances
             bool isMask = index.dtype == ScalarType.Bool;
             if (!isMask && index.dtype is not (ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8))
                 throw new ArgumentException($"Instances are indexed by a bool or integer tensor, got {index.dtype}.", nameof(index));
-            if (isMask && _fields.Count > 0 && index.shape[0] != Count)
+            if (isMask && this.fields.Count > 0 && index.shape[0] != Count)
                 throw new ArgumentException($"The mask has {index.shape[0]} entries but Instances has {Count}.", nameof(index));
             var result = new Instances(ImageSize);
-            foreach (var (name, value) in _fields)
-                result._fields[name] = value is Boxes b ? b[index] : ((Tensor)value)[index];
+            foreach (var (name, value) in this.fields)
+                result.fields[name] = value is Boxes b ? b[index] : ((Tensor)value)[index];
             return result;
         }
     }
@@ -111,8 +111,8 @@ public sealed class Instances
                 throw new ArgumentOutOfRangeException(nameof(index), index, $"Instances has {n} instances.");
             long i = index < 0 ? index + n : index;
             var result = new Instances(ImageSize);
-            foreach (var (name, value) in _fields)
-                result._fields[name] = value is Boxes b ? b[i] : ((Tensor)value)[TensorIndex.Slice(i, i + 1)];
+            foreach (var (name, value) in this.fields)
+                result.fields[name] = value is Boxes b ? b[i] : ((Tensor)value)[TensorIndex.Slice(i, i + 1)];
             return result;
         }
     }
@@ -120,8 +120,8 @@ public sealed class Instances
     public Instances To(Device device)
     {
         var result = new Instances(ImageSize);
-        foreach (var (name, value) in _fields)
-            result._fields[name] = value is Boxes b ? b.To(device) : ((Tensor)value).to(device);
+        foreach (var (name, value) in this.fields)
+            result.fields[name] = value is Boxes b ? b.To(device) : ((Tensor)value).to(device);
         return result;
     }
 
@@ -134,15 +134,15 @@ public sealed class Instances
         ArgumentNullException.ThrowIfNull(instances);
         if (instances.Count == 0) throw new ArgumentException("Instances.Cat needs at least one Instances.", nameof(instances));
         var first = instances[0];
-        var names = first._fields.Keys.ToArray();
+        var names = first.fields.Keys.ToArray();
         for (int i = 1; i < instances.Count; i++)
         {
             var other = instances[i];
             if (other.ImageSize != first.ImageSize)
                 throw new ArgumentException($"instances[{i}] has image size {other.ImageSize} but instances[0] has {first.ImageSize}.", nameof(instances));
-            if (other._fields.Count != names.Length || names.Any(n => !other._fields.ContainsKey(n)))
+            if (other.fields.Count != names.Length || names.Any(n => !other.fields.ContainsKey(n)))
                 throw new ArgumentException(
-                    $"instances[{i}] has fields [{string.Join(", ", other._fields.Keys)}] but instances[0] has [{string.Join(", ", names)}].",
+                    $"instances[{i}] has fields [{string.Join(", ", other.fields.Keys)}] but instances[0] has [{string.Join(", ", names)}].",
                     nameof(instances));
         }
         if (instances.Count == 1) return first;
@@ -150,11 +150,11 @@ public sealed class Instances
         var result = new Instances(first.ImageSize);
         foreach (var name in names)
         {
-            var values = instances.Select(x => x._fields[name]).ToArray();
+            var values = instances.Select(x => x.fields[name]).ToArray();
             if (values.All(v => v is Boxes))
-                result._fields[name] = Boxes.Cat(values.Cast<Boxes>());
+                result.fields[name] = Boxes.Cat(values.Cast<Boxes>());
             else if (values.All(v => v is Tensor))
-                result._fields[name] = cat(values.Cast<Tensor>().ToArray(), 0);
+                result.fields[name] = cat(values.Cast<Tensor>().ToArray(), 0);
             else
                 throw new ArgumentException($"Field '{name}' mixes Tensor and Boxes values across the instances.", nameof(instances));
         }
@@ -164,9 +164,9 @@ public sealed class Instances
     public override string ToString()
     {
         var sb = new StringBuilder("Instances(");
-        if (_fields.Count > 0) sb.Append("num_instances=").Append(Count).Append(", ");
+        if (this.fields.Count > 0) sb.Append("num_instances=").Append(Count).Append(", ");
         sb.Append("image_height=").Append(ImageSize.Height).Append(", image_width=").Append(ImageSize.Width).Append(", fields=[");
-        sb.AppendJoin(", ", _fields.Select(f => $"{f.Key}: {Describe(f.Value)}"));
+        sb.AppendJoin(", ", this.fields.Select(f => $"{f.Key}: {Describe(f.Value)}"));
         return sb.Append("])").ToString();
     }
 
@@ -177,9 +177,9 @@ public sealed class Instances
         if (value is Tensor t && t.dim() == 0)
             throw new ArgumentException($"Field '{name}' needs a tensor with a first (instance) dimension, got a 0-d tensor.", nameof(value));
         int length = Length(value);
-        if (_fields.Count > 0 && length != Count)
+        if (this.fields.Count > 0 && length != Count)
             throw new ArgumentException($"Field '{name}' has length {length} but the Instances has {Count} instances.", nameof(value));
-        _fields[name] = value;
+        this.fields[name] = value;
         return this;
     }
 

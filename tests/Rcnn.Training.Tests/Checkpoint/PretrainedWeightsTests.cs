@@ -112,7 +112,7 @@ public class PretrainedWeightsTests
     {
         var cfg = new RcnnConfig();
         cfg.MergeFromList(["MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.RES2_OUT_CHANNELS", "64", "MODEL.RESNETS.NUM_BLOCKS_PER_STAGE", "[2, 2, 0]"]);
-        var e = Assert.ThrowsExactly<ConfigException>(() => Rcnn.Training.Modeling.Backbone.ResNet.FromConfig(cfg, new Rcnn.Training.Layers.ShapeSpec(3, 1)));
+        var e = Assert.ThrowsExactly<ConfigException>(() => Rcnn.Training.Modeling.Backbones.ResNet.FromConfig(cfg, new Rcnn.Training.Layers.ShapeSpec(3, 1)));
         Assert.AreEqual("MODEL.RESNETS.NUM_BLOCKS_PER_STAGE", e.Key);
         StringAssert.Contains(e.Message, "[2, 2, 0]");
     }

@@ -1,5 +1,5 @@
 using Rcnn.Training.Checkpoint;
-using Rcnn.Training.Modeling.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 

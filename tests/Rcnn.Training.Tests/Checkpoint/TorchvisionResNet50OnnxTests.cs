@@ -1,7 +1,7 @@
 using Rcnn.Training.Checkpoint;
 using Rcnn.Training.Config;
 using Rcnn.Training.Engine;
-using Rcnn.Training.Modeling.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 using Rcnn.Training.Modeling.MetaArch;
 using static TorchSharp.torch;
 

@@ -173,12 +173,12 @@ public sealed class DetectionDataLoaderTests
 
     private sealed class CountingMapper(IDatasetMapper inner) : IDatasetMapper
     {
-        private int _calls;
-        public int Calls => Volatile.Read(ref _calls);
+        private int calls;
+        public int Calls => Volatile.Read(ref calls);
 
         public MappedSample Map(DatasetRecord record, Random rng)
         {
-            Interlocked.Increment(ref _calls);
+            Interlocked.Increment(ref calls);
             return inner.Map(record, rng);
         }
     }

@@ -1,4 +1,4 @@
-using Rcnn.Training.Modeling.AnchorGenerator;
+using Rcnn.Training.Modeling.AnchorGenerators;
 using Rcnn.Training.Structures;
 using TorchSharp;
 using static TorchSharp.torch;

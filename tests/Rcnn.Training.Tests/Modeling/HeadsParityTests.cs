@@ -1,7 +1,7 @@
 using Rcnn.Training.Checkpoint;
 using Rcnn.Training.Layers;
-using Rcnn.Training.Modeling.ProposalGenerator;
-using Rcnn.Training.Modeling.RoiHeads;
+using Rcnn.Training.Modeling.ProposalGenerators;
+using Rcnn.Training.Modeling.Roi;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -6,7 +6,7 @@ using Rcnn.Training.Config;
 namespace Rcnn.Cli.Commands;
 
 /// <summary>
-/// The search space of <c>rcnn experiment</c>, centred on what <c>rcnn train</c> would pick (<paramref name="choice"/>):
+/// The search space of <c>rcnn experiment</c>, centred on what <c>rcnn train</c> would pick (its <c>choice</c>):
 /// image size one step (64 px) either side; anchor sets at half, the same and twice the picked sizes, kept only where
 /// they still cover the objects (smallest anchor not above the 5th-percentile object at the largest size searched,
 /// largest not below the 95th percentile at the smallest); LR from half to twice the preset's of each trunk; ROI batch

@@ -7,18 +7,18 @@ namespace Rcnn.Training.Data.Transforms;
 /// </summary>
 public sealed class BlendTransform : Transform
 {
-    private readonly double _srcConstant;
-    private readonly double[]? _srcPerPixel;
+    private readonly double srcConstant;
+    private readonly double[]? srcPerPixel;
 
     public BlendTransform(double srcConstant, double srcWeight, double dstWeight)
     {
-        _srcConstant = srcConstant;
+        this.srcConstant = srcConstant;
         (SrcWeight, DstWeight) = (srcWeight, dstWeight);
     }
 
     public BlendTransform(double[] srcPerPixel, double srcWeight, double dstWeight)
     {
-        _srcPerPixel = srcPerPixel ?? throw new ArgumentNullException(nameof(srcPerPixel));
+        this.srcPerPixel = srcPerPixel ?? throw new ArgumentNullException(nameof(srcPerPixel));
         (SrcWeight, DstWeight) = (srcWeight, dstWeight);
     }
 
@@ -29,12 +29,12 @@ public sealed class BlendTransform : Transform
     public override ImageBuffer ApplyImage(ImageBuffer image)
     {
         var src = image.Data;
-        if (_srcPerPixel is not null && _srcPerPixel.Length * 3 != src.Length)
-            throw new ArgumentException($"The blend source has {_srcPerPixel.Length} pixels, the image {src.Length / 3}.", nameof(image));
+        if (this.srcPerPixel is not null && this.srcPerPixel.Length * 3 != src.Length)
+            throw new ArgumentException($"The blend source has {this.srcPerPixel.Length} pixels, the image {src.Length / 3}.", nameof(image));
         var dst = new byte[src.Length];
         for (int i = 0; i < src.Length; i++)
         {
-            double s = _srcPerPixel is null ? _srcConstant : _srcPerPixel[i / 3];
+            double s = this.srcPerPixel is null ? this.srcConstant : this.srcPerPixel[i / 3];
             double v = SrcWeight * s + DstWeight * src[i];
             dst[i] = (byte)Math.Clamp(v, 0, 255);
         }

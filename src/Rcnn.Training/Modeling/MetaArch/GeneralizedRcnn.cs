@@ -2,9 +2,9 @@ using Rcnn.Training.Config;
 using Rcnn.Training.Structures;
 using TorchSharp;
 using static TorchSharp.torch;
-using BackboneBase = Rcnn.Training.Modeling.Backbone.Backbone;
-using ProposalGeneratorBase = Rcnn.Training.Modeling.ProposalGenerator.ProposalGenerator;
-using RoiHeadsBase = Rcnn.Training.Modeling.RoiHeads.RoiHeads;
+using Rcnn.Training.Modeling.Backbones;
+using Rcnn.Training.Modeling.ProposalGenerators;
+using Rcnn.Training.Modeling.Roi;
 
 namespace Rcnn.Training.Modeling.MetaArch;
 
@@ -16,12 +16,12 @@ namespace Rcnn.Training.Modeling.MetaArch;
 [RegisterModule(RegistryKind.MetaArch, "GeneralizedRCNN")]
 public sealed class GeneralizedRcnn : nn.Module, ITrainableDetector
 {
-    private readonly BackboneBase backbone;
-    private readonly ProposalGeneratorBase? proposal_generator;
-    private readonly RoiHeadsBase roi_heads;
+    private readonly Backbone backbone;
+    private readonly ProposalGenerator? proposal_generator;
+    private readonly RoiHeads roi_heads;
     private readonly Normalizer normalizer;
 
-    public GeneralizedRcnn(BackboneBase backbone, ProposalGeneratorBase? proposalGenerator, RoiHeadsBase roiHeads,
+    public GeneralizedRcnn(Backbone backbone, ProposalGenerator? proposalGenerator, RoiHeads roiHeads,
         IReadOnlyList<double> pixelMean, IReadOnlyList<double> pixelStd, string inputFormat = "BGR")
         : base(nameof(GeneralizedRcnn))
     {
@@ -42,11 +42,11 @@ public sealed class GeneralizedRcnn : nn.Module, ITrainableDetector
         return new GeneralizedRcnn(backbone, proposals, ComponentBuilder.RoiHeads(cfg, backbone), cfg.Model.PixelMean, cfg.Model.PixelStd, cfg.Input.Format);
     }
 
-    public BackboneBase Backbone => backbone;
+    public Backbone Backbone => backbone;
 
-    public ProposalGeneratorBase? ProposalGenerator => proposal_generator;
+    public ProposalGenerator? ProposalGenerator => proposal_generator;
 
-    public RoiHeadsBase RoiHeads => roi_heads;
+    public RoiHeads RoiHeads => roi_heads;
 
     public string InputFormat { get; }
 

@@ -1,6 +1,6 @@
 using Rcnn.Training.Structures;
 using static TorchSharp.torch;
-using BackboneBase = Rcnn.Training.Modeling.Backbone.Backbone;
+using Rcnn.Training.Modeling.Backbones;
 
 namespace Rcnn.Training.Modeling.MetaArch;
 
@@ -19,7 +19,7 @@ internal sealed class Normalizer
         std = pixelStd.Select(v => (float)v).ToArray();
     }
 
-    public ImageList ToImageList(IReadOnlyList<Tensor> images, BackboneBase backbone)
+    public ImageList ToImageList(IReadOnlyList<Tensor> images, Backbone backbone)
     {
         if (images.Count == 0) throw new ArgumentException("no images in the batch");
         var normalized = new List<Tensor>(images.Count);

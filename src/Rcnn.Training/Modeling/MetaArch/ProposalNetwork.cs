@@ -2,8 +2,8 @@ using Rcnn.Training.Config;
 using Rcnn.Training.Structures;
 using TorchSharp;
 using static TorchSharp.torch;
-using BackboneBase = Rcnn.Training.Modeling.Backbone.Backbone;
-using ProposalGeneratorBase = Rcnn.Training.Modeling.ProposalGenerator.ProposalGenerator;
+using Rcnn.Training.Modeling.Backbones;
+using Rcnn.Training.Modeling.ProposalGenerators;
 
 namespace Rcnn.Training.Modeling.MetaArch;
 
@@ -14,11 +14,11 @@ namespace Rcnn.Training.Modeling.MetaArch;
 [RegisterModule(RegistryKind.MetaArch, "ProposalNetwork")]
 public sealed class ProposalNetwork : nn.Module, ITrainableDetector
 {
-    private readonly BackboneBase backbone;
-    private readonly ProposalGeneratorBase proposal_generator;
+    private readonly Backbone backbone;
+    private readonly ProposalGenerator proposal_generator;
     private readonly Normalizer normalizer;
 
-    public ProposalNetwork(BackboneBase backbone, ProposalGeneratorBase proposalGenerator,
+    public ProposalNetwork(Backbone backbone, ProposalGenerator proposalGenerator,
         IReadOnlyList<double> pixelMean, IReadOnlyList<double> pixelStd) : base(nameof(ProposalNetwork))
     {
         this.backbone = backbone;

@@ -4,8 +4,8 @@ namespace Rcnn.Training.Modeling;
 
 public sealed partial class ModelRegistries
 {
-    private readonly HashSet<Assembly> _scanned = [];
-    private readonly List<Exception> _pendingErrors = [];
+    private readonly HashSet<Assembly> scanned = [];
+    private readonly List<Exception> pendingErrors = [];
 
     /// <summary>Registers every <see cref="RegisterModuleAttribute"/> class of the loaded assemblies now, and of each
     /// assembly loaded from then on (AppDomain.AssemblyLoad), optionally only those <paramref name="filter"/> accepts.
@@ -18,7 +18,7 @@ public sealed partial class ModelRegistries
         {
             if (filter != null && !filter(e.LoadedAssembly)) return;
             try { RegisterAssembly(e.LoadedAssembly); }
-            catch (Exception ex) { lock (_pendingErrors) _pendingErrors.Add(ex); }
+            catch (Exception ex) { lock (pendingErrors) pendingErrors.Add(ex); }
         };
         // Subscribe first so that nothing loaded during the scan is missed; RegisterAssembly skips repeats.
         domain.AssemblyLoad += handler;
@@ -31,9 +31,9 @@ public sealed partial class ModelRegistries
     public void RegisterAssembly(Assembly assembly)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        lock (_scanned)
+        lock (scanned)
         {
-            if (!_scanned.Add(assembly) || !MayRegister(assembly)) return;
+            if (!scanned.Add(assembly) || !MayRegister(assembly)) return;
         }
         foreach (var type in LoadableTypes(assembly))
             foreach (var attr in type.GetCustomAttributes<RegisterModuleAttribute>(inherit: false))
@@ -43,11 +43,11 @@ public sealed partial class ModelRegistries
     private void ThrowPendingErrors()
     {
         Exception[] errors;
-        lock (_pendingErrors)
+        lock (pendingErrors)
         {
-            if (_pendingErrors.Count == 0) return;
-            errors = [.. _pendingErrors];
-            _pendingErrors.Clear();
+            if (pendingErrors.Count == 0) return;
+            errors = [.. pendingErrors];
+            pendingErrors.Clear();
         }
         throw errors.Length == 1
             ? new InvalidOperationException($"Registering modules of a loaded assembly failed: {errors[0].Message}", errors[0])
@@ -72,7 +72,7 @@ public sealed partial class ModelRegistries
 
     private sealed class Unsubscriber(Action undo) : IDisposable
     {
-        private Action? _undo = undo;
-        public void Dispose() => Interlocked.Exchange(ref _undo, null)?.Invoke();
+        private Action? undo = undo;
+        public void Dispose() => Interlocked.Exchange(ref this.undo, null)?.Invoke();
     }
 }

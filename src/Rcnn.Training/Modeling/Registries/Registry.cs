@@ -8,8 +8,8 @@ namespace Rcnn.Training.Modeling;
 /// <see cref="ConfigKey"/> and calls the factory registered under it with the config and the input shape.</summary>
 public sealed class Registry<TModule, TInput> : IModuleRegistry where TModule : torch.nn.Module
 {
-    private readonly Dictionary<string, (Func<RcnnConfig, TInput, TModule> Factory, string Origin)> _entries = new(StringComparer.Ordinal);
-    private readonly Action? _beforeUse;
+    private readonly Dictionary<string, (Func<RcnnConfig, TInput, TModule> Factory, string Origin)> entries = new(StringComparer.Ordinal);
+    private readonly Action? beforeUse;
 
     public Registry(string name, string configKey) : this(name, configKey, null) { }
 
@@ -19,7 +19,7 @@ public sealed class Registry<TModule, TInput> : IModuleRegistry where TModule : 
             throw new ArgumentException($"'{configKey}' is not a config key.", nameof(configKey));
         Name = name;
         ConfigKey = configKey;
-        _beforeUse = beforeUse;
+        this.beforeUse = beforeUse;
     }
 
     public string Name { get; }
@@ -30,15 +30,15 @@ public sealed class Registry<TModule, TInput> : IModuleRegistry where TModule : 
     {
         get
         {
-            _beforeUse?.Invoke();
-            lock (_entries) return _entries.Keys.Order(StringComparer.Ordinal).ToList();
+            this.beforeUse?.Invoke();
+            lock (entries) return entries.Keys.Order(StringComparer.Ordinal).ToList();
         }
     }
 
     public bool Contains(string name)
     {
-        _beforeUse?.Invoke();
-        lock (_entries) return _entries.ContainsKey(name);
+        this.beforeUse?.Invoke();
+        lock (entries) return entries.ContainsKey(name);
     }
 
     /// <summary>Adds a factory; a name can be registered once.</summary>
@@ -55,12 +55,12 @@ public sealed class Registry<TModule, TInput> : IModuleRegistry where TModule : 
     /// that lists what is registered and suggests the closest.</summary>
     public Func<RcnnConfig, TInput, TModule> Get(string name)
     {
-        _beforeUse?.Invoke();
-        lock (_entries)
+        this.beforeUse?.Invoke();
+        lock (entries)
         {
-            if (_entries.TryGetValue(name, out var e)) return e.Factory;
-            string names = _entries.Count == 0 ? "(none)" : string.Join(", ", _entries.Keys.Order(StringComparer.Ordinal).Select(n => $"'{n}'"));
-            string? hint = Suggestions.Closest(name, _entries.Keys);
+            if (entries.TryGetValue(name, out var e)) return e.Factory;
+            string names = entries.Count == 0 ? "(none)" : string.Join(", ", entries.Keys.Order(StringComparer.Ordinal).Select(n => $"'{n}'"));
+            string? hint = Suggestions.Closest(name, entries.Keys);
             throw new ConfigException(
                 $"Config key '{ConfigKey}' names '{name}', but no module of that name is in the {Name} registry. " +
                 $"Registered: {names}." + (hint == null ? "" : $" Did you mean '{hint}'?") +
@@ -79,13 +79,13 @@ public sealed class Registry<TModule, TInput> : IModuleRegistry where TModule : 
     private void Add(string name, Func<RcnnConfig, TInput, TModule> factory, string origin)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A registry name must not be empty.", nameof(name));
-        lock (_entries)
+        lock (entries)
         {
-            if (_entries.TryGetValue(name, out var existing))
+            if (entries.TryGetValue(name, out var existing))
                 throw new ArgumentException(
                     $"'{name}' is already registered in the {Name} registry (by {existing.Origin}); cannot register it again from {origin}.",
                     nameof(name));
-            _entries.Add(name, (factory, origin));
+            entries.Add(name, (factory, origin));
         }
     }
 

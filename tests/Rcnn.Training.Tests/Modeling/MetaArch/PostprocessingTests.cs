@@ -35,7 +35,7 @@ public class PostprocessingTests
     public void NormalizerSubtractsMeanDividesStdAndPadsWithZeros()
     {
         using var scope = NewDisposeScope();
-        var backbone = Rcnn.Training.Modeling.Backbone.ResNet.Build(18, new[] { "res2" }, norm: "BN", res2OutChannels: 64, freezeAt: 0);
+        var backbone = Rcnn.Training.Modeling.Backbones.ResNet.Build(18, new[] { "res2" }, norm: "BN", res2OutChannels: 64, freezeAt: 0);
         var n = new Normalizer(new[] { 10.0, 20.0, 30.0 }, new[] { 1.0, 2.0, 5.0 });
         var img = full(3, 5, 7, 40f);
         var list = n.ToImageList(new[] { img, full(3, 6, 4, 40f) }, backbone);

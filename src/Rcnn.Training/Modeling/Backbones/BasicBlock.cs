@@ -1,0 +1,30 @@
+using Rcnn.Training.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rcnn.Training.Modeling.Backbones;
+
+/// <summary>The two-3x3-conv residual block of ResNet-18/34.</summary>
+public sealed class BasicBlock : CnnBlockBase
+{
+    private readonly Conv2dWithNorm? shortcut;
+    private readonly Conv2dWithNorm conv1;
+    private readonly Conv2dWithNorm conv2;
+
+    public BasicBlock(int inChannels, int outChannels, int stride = 1, string norm = "BN")
+        : base(nameof(BasicBlock), inChannels, outChannels, stride)
+    {
+        if (inChannels != outChannels)
+            shortcut = new Conv2dWithNorm(inChannels, outChannels, 1, stride: stride, bias: false, normName: norm);
+        conv1 = new Conv2dWithNorm(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false, normName: norm, relu: true);
+        conv2 = new Conv2dWithNorm(outChannels, outChannels, 3, padding: 1, bias: false, normName: norm);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var y = conv2.call(conv1.call(x));
+        y = y.Plus(shortcut is null ? x : shortcut.call(x));
+        return nn.functional.relu(y);
+    }
+}

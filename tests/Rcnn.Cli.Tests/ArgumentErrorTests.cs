@@ -1,3 +1,4 @@
+using Rcnn.Tests.Shared;
 namespace Rcnn.Cli.Tests;
 
 /// <summary>Bad command lines end with exit code 2 and a message that names the argument and the value (no training
@@ -28,7 +29,7 @@ public sealed class ArgumentErrorTests
     [TestMethod]
     public void BadTimeBudgetNamesOptionAndValue()
     {
-        var r = CliRunner.Run("train", "--dataset", TestData.BccdRoot, "--time-budget", "soon");
+        var r = CliRunner.Run("train", "--dataset", MiniData.BccdRoot, "--time-budget", "soon");
         Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
         StringAssert.Contains(r.Err, "--time-budget");
         StringAssert.Contains(r.Err, "'soon'");
@@ -46,7 +47,7 @@ public sealed class ArgumentErrorTests
     [TestMethod]
     public void FolderThatIsNotVocIsRejected()
     {
-        string dir = TestData.TempDir("notvoc");
+        string dir = MiniData.TempDir("notvoc");
         var r = CliRunner.Run("train", "--dataset", dir);
         Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
         StringAssert.Contains(r.Err, "not a Pascal VOC root");
@@ -55,11 +56,11 @@ public sealed class ArgumentErrorTests
     [TestMethod]
     public void OddOverridesAndUnknownKey()
     {
-        string voc = TestData.MiniVoc("args", 2, 1);
-        var r = CliRunner.Run("train", "--dataset", voc, "-o", TestData.TempDir("args-out"), "SOLVER.MAX_ITER");
+        string voc = MiniData.MiniVoc("args", 2, 1);
+        var r = CliRunner.Run("train", "--dataset", voc, "-o", MiniData.TempDir("args-out"), "SOLVER.MAX_ITER");
         Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
         StringAssert.Contains(r.Err, "'SOLVER.MAX_ITER' has no value");
-        r = CliRunner.Run("train", "--dataset", voc, "-o", TestData.TempDir("args-out"), "SOLVER.MAX_ITERS", "10");
+        r = CliRunner.Run("train", "--dataset", voc, "-o", MiniData.TempDir("args-out"), "SOLVER.MAX_ITERS", "10");
         Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
         StringAssert.Contains(r.Err, "SOLVER.MAX_ITERS");
     }
@@ -67,13 +68,13 @@ public sealed class ArgumentErrorTests
     [TestMethod]
     public void NumericRangesAndChoices()
     {
-        var r = CliRunner.Run("experiment", "--dataset", TestData.BccdRoot, "--tuner", "grid");
+        var r = CliRunner.Run("experiment", "--dataset", MiniData.BccdRoot, "--tuner", "grid");
         Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
         StringAssert.Contains(r.Err, "grid");
-        r = CliRunner.Run("experiment", "--dataset", TestData.BccdRoot, "--max-trials", "0");
+        r = CliRunner.Run("experiment", "--dataset", MiniData.BccdRoot, "--max-trials", "0");
         Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
         StringAssert.Contains(r.Err, "--max-trials must be >= 1, got 0");
-        r = CliRunner.Run("predict", "--model", TestData.TempDir("nomodel"), "--score-threshold", "1.5", "x.jpg");
+        r = CliRunner.Run("predict", "--model", MiniData.TempDir("nomodel"), "--score-threshold", "1.5", "x.jpg");
         Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
         StringAssert.Contains(r.Err, "--score-threshold must be in [0, 1], got 1.5");
     }
@@ -81,8 +82,8 @@ public sealed class ArgumentErrorTests
     [TestMethod]
     public void ModelFolderWithoutTrainingOutputIsNamed()
     {
-        string dir = TestData.TempDir("emptymodel");
-        var r = CliRunner.Run("eval", "--model", dir, "--dataset", TestData.BccdRoot);
+        string dir = MiniData.TempDir("emptymodel");
+        var r = CliRunner.Run("eval", "--model", dir, "--dataset", MiniData.BccdRoot);
         Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
         StringAssert.Contains(r.Err, dir);
         StringAssert.Contains(r.Err, "config.yaml");
@@ -91,7 +92,7 @@ public sealed class ArgumentErrorTests
     [TestMethod]
     public void CodegenNeedsAnIdentifierAndAnExportedModel()
     {
-        string dir = TestData.TempDir("codegen-args");
+        string dir = MiniData.TempDir("codegen-args");
         var r = CliRunner.Run("codegen", "--model", dir, "--name", "1st-model");
         Assert.AreEqual(ExitCodes.UsageError, r.ExitCode);
         StringAssert.Contains(r.Err, "'1st-model' is not a C# identifier");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rcnn.MLNet.AutoML;
+using Rcnn.Tests.Shared;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Evaluation;
@@ -46,8 +47,8 @@ public sealed class ExperimentCancellationTests
     [TestMethod]
     public async Task CancelMidTrialKeepsFinishedTrialsAndNoOrphans()
     {
-        var (catalog, cfg) = TestData.MiniExperiment("experiment");
-        string output = TestData.TempDir("experiment-out");
+        var (catalog, cfg) = MiniData.MiniExperiment("experiment");
+        string output = MiniData.TempDir("experiment-out");
         var monitor = new RecordingMonitor();
         using var cts = new CancellationTokenSource();
         var experiment = new Microsoft.ML.MLContext(1).DetectionExperiment()
@@ -112,7 +113,7 @@ public sealed class ExperimentCancellationTests
 
     private static (DetectionExperiment Experiment, DatasetCatalog Catalog) Bracket(string name, string output, RecordingMonitor monitor, Action<string> log)
     {
-        var (catalog, cfg) = TestData.MiniExperiment(name);
+        var (catalog, cfg) = MiniData.MiniExperiment(name);
         cfg.MergeFromList(["MODEL.ROI_HEADS.SCORE_THRESH_TEST", "0.0"]);  // barely trained: keep low scores so MAPs differ
         var experiment = new Microsoft.ML.MLContext(1).DetectionExperiment()
             .SetDataset(catalog, "train", "val")
@@ -139,7 +140,7 @@ public sealed class ExperimentCancellationTests
     [TestMethod]
     public async Task BracketPromotesTheBestTrialWhichResumesFromItsCheckpoint()
     {
-        string output = TestData.TempDir("experiment-bracket");
+        string output = MiniData.TempDir("experiment-bracket");
         var monitor = new RecordingMonitor();
         var (experiment, _) = Bracket("bracket", output, monitor, _ => { });
 
@@ -184,7 +185,7 @@ public sealed class ExperimentCancellationTests
     [TestMethod]
     public async Task CancellingAResumedTrialKeepsItsCheckpointResult()
     {
-        string output = TestData.TempDir("experiment-bracket-cancel");
+        string output = MiniData.TempDir("experiment-bracket-cancel");
         var monitor = new RecordingMonitor();
         using var cts = new CancellationTokenSource();
         var (experiment, _) = Bracket("bracket-cancel", output, monitor,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Rcnn.Tests.Shared;
 using Rcnn.Training.Engine;
 
 namespace Rcnn.Cli.Tests;
@@ -21,12 +22,12 @@ public sealed class HeavyBccdTests
     /// and evaluation val, for both the plain train and the experiment.</summary>
     private static string TrainValView()
     {
-        string root = Path.Combine(TestData.TempDir("bccd-view"), "VOC");
+        string root = Path.Combine(MiniData.TempDir("bccd-view"), "VOC");
         Directory.CreateDirectory(Path.Combine(root, "ImageSets", "Main"));
-        Directory.CreateSymbolicLink(Path.Combine(root, "Annotations"), Path.Combine(TestData.BccdRoot, "Annotations"));
-        Directory.CreateSymbolicLink(Path.Combine(root, "JPEGImages"), Path.Combine(TestData.BccdRoot, "JPEGImages"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "Annotations"), Path.Combine(MiniData.BccdRoot, "Annotations"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "JPEGImages"), Path.Combine(MiniData.BccdRoot, "JPEGImages"));
         foreach (var split in new[] { "train", "val" })
-            File.Copy(Path.Combine(TestData.BccdRoot, "ImageSets", "Main", split + ".txt"), Path.Combine(root, "ImageSets", "Main", split + ".txt"));
+            File.Copy(Path.Combine(MiniData.BccdRoot, "ImageSets", "Main", split + ".txt"), Path.Combine(root, "ImageSets", "Main", split + ".txt"));
         return root;
     }
 
@@ -35,8 +36,8 @@ public sealed class HeavyBccdTests
     public void TrainWithTwentyMinutesReachesAUsefulTestAp50()
     {
         RequireOptIn();
-        string output = TestData.TempDir("heavy-train");
-        var r = CliRunner.Run("train", "--dataset", TestData.BccdRoot, "--time-budget", "20m", "--output", output);
+        string output = MiniData.TempDir("heavy-train");
+        var r = CliRunner.Run("train", "--dataset", MiniData.BccdRoot, "--time-budget", "20m", "--output", output);
         Assert.AreEqual(ExitCodes.Ok, r.ExitCode, r.Err);
         StringAssert.Contains(r.Out, "Test AP50:");
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
@@ -55,13 +56,13 @@ public sealed class HeavyBccdTests
     {
         RequireOptIn();
         string view = TrainValView();
-        string trainOut = TestData.TempDir("heavy-default");
+        string trainOut = MiniData.TempDir("heavy-default");
         var plain = CliRunner.Run("train", "--dataset", view, "--time-budget", "20m", "--output", trainOut, "--preview-images", "0");
         Assert.AreEqual(ExitCodes.Ok, plain.ExitCode, plain.Err);
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(trainOut, "results.json")));
         double defaultAp50 = results.RootElement.GetProperty("bbox").GetProperty("AP50").GetDouble() / 100;
 
-        string expOut = TestData.TempDir("heavy-experiment");
+        string expOut = MiniData.TempDir("heavy-experiment");
         var exp = CliRunner.Run("experiment", "--dataset", view, "--time-budget", "20m", "--max-trials", "6", "--output", expOut, "--seed", "1");
         Assert.AreEqual(ExitCodes.Ok, exp.ExitCode, exp.Err);
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(expOut, "experiment.json")));

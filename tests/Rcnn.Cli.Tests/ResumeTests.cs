@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Rcnn.Tests.Shared;
 using Rcnn.Training.Engine;
 
 namespace Rcnn.Cli.Tests;
@@ -16,10 +17,10 @@ public sealed class ResumeTests
     [TestMethod]
     public void InterruptedTrainResumesWhereItStopped()
     {
-        string voc = TestData.MiniVoc("resume", 4, 1);
-        string output = TestData.TempDir("resume-out");
+        string voc = MiniData.MiniVoc("resume", 4, 1);
+        string output = MiniData.TempDir("resume-out");
         string[] args = ["train", "--dataset", voc, "--output", output, "--time-budget", "10m", "--num-threads", "1", "--preview-images", "1",
-            .. TestData.TinyOverrides, "SOLVER.MAX_ITER", "10", "SOLVER.CHECKPOINT_PERIOD", "100"];
+            .. MiniData.TinyOverrides, "SOLVER.MAX_ITER", "10", "SOLVER.CHECKPOINT_PERIOD", "100"];
 
         using var stop = new CancellationTokenSource();
         // One progress line per iteration (10 iterations): "eta: ...  iter: 3  total_loss: ..." follows iteration 3.
@@ -48,9 +49,9 @@ public sealed class ResumeTests
         Assert.IsFalse(Directory.Exists(Path.Combine(output, ".probe")));
 
         // The output folder is a usable model for predict and eval.
-        string testId = TestData.Split(voc, "test")[0];
+        string testId = MiniData.Split(voc, "test")[0];
         string image = Path.Combine(voc, "JPEGImages", testId + ".jpg");
-        string predOut = TestData.TempDir("resume-pred");
+        string predOut = MiniData.TempDir("resume-pred");
         var predict = CliRunner.Run("predict", "--model", output, "--output", predOut, "--score-threshold", "0", image);
         Assert.AreEqual(ExitCodes.Ok, predict.ExitCode, predict.Err);
         Assert.IsTrue(File.Exists(Path.Combine(predOut, testId + ".jpg")));
@@ -72,13 +73,13 @@ public sealed class ResumeTests
         // consumption project (ONNX Runtime) built and run as a user would, and the ML.NET zip loaded and scored.
         var torch = DeployablesCheck.FromPredictionsJson(Path.Combine(predOut, "predictions.json"));
         Assert.IsTrue(File.Exists(Path.Combine(output, "model.onnx")));
-        string project = TestData.TempDir("codegen");
+        string project = MiniData.TempDir("codegen");
         var gen = CliRunner.Run("codegen", "--model", output, "--output", project, "--name", "BloodCells");
         Assert.AreEqual(ExitCodes.Ok, gen.ExitCode, gen.Err);
         DeployablesCheck.AssertMatch(torch, DeployablesCheck.RunGeneratedProject(project, "BloodCells", image), "generated project");
         DeployablesCheck.AssertMatch(torch, DeployablesCheck.RunMlNetZip(Path.Combine(output, "model.mlnet"), image), "model.mlnet");
         Assert.IsTrue(File.Exists(Path.Combine(output, "consumption", "RcnnModel.consumption.cs")));
-        string flat = Path.Combine(TestData.TempDir("export"), "flat.onnx");
+        string flat = Path.Combine(MiniData.TempDir("export"), "flat.onnx");
         var export = CliRunner.Run("export", "--model", output, "--output", flat, "--layout", "flat");
         Assert.AreEqual(ExitCodes.Ok, export.ExitCode, export.Err);
         Assert.IsTrue(new FileInfo(flat).Length > 1_000_000);

@@ -1,3 +1,4 @@
+using Rcnn.Tests.Shared;
 namespace Rcnn.Cli.Tests;
 
 [TestClass]
@@ -6,6 +7,6 @@ public static class TestRunCleanup
     [AssemblyCleanup]
     public static void DeleteScratch()
     {
-        if (Directory.Exists(TestData.RunRoot)) Directory.Delete(TestData.RunRoot, recursive: true);
+        if (Directory.Exists(MiniData.RunRoot)) Directory.Delete(MiniData.RunRoot, recursive: true);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Rcnn.Tests.Shared;
 
 namespace Rcnn.Cli.Tests;
 
@@ -15,11 +16,11 @@ public sealed class TimeBudgetTests
     [TestMethod]
     public void AutoPickedRunEndsWithinItsBudget()
     {
-        string voc = TestData.MiniVoc("budget", 4, 2);
-        string output = TestData.TempDir("budget-out");
+        string voc = MiniData.MiniVoc("budget", 4, 2);
+        string output = MiniData.TempDir("budget-out");
         var clock = Stopwatch.StartNew();
         var r = CliRunner.Run(["train", "--dataset", voc, "--output", output, "--time-budget", "50s", "--num-threads", "1",
-            "--preview-images", "1", .. TestData.TinyOverrides]);
+            "--preview-images", "1", .. MiniData.TinyOverrides]);
         clock.Stop();
         Assert.AreEqual(ExitCodes.Ok, r.ExitCode, r.Out + r.Err);
         Assert.IsTrue(clock.Elapsed.TotalSeconds <= 52, $"a 50 s budget took {clock.Elapsed.TotalSeconds:F1} s:\n{r.Out}");
@@ -32,5 +33,16 @@ public sealed class TimeBudgetTests
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
         Assert.IsTrue(results.RootElement.GetProperty("iterations_done").GetInt32() > 0);
         StringAssert.Contains(r.Out, "Test AP50:");
+    }
+
+    [TestMethod]
+    public void TimeBudgetParsing()
+    {
+        Assert.AreEqual(TimeSpan.FromMinutes(30), TimeBudget.Parse("30m", "--t"));
+        Assert.AreEqual(TimeSpan.FromMinutes(90), TimeBudget.Parse("1h30m", "--t"));
+        Assert.AreEqual(TimeSpan.FromSeconds(90), TimeBudget.Parse("90s", "--t"));
+        Assert.AreEqual(TimeSpan.FromMinutes(20), TimeBudget.Parse("20", "--t"));
+        Assert.IsFalse(TimeBudget.TryParse("0m", out _));
+        Assert.IsFalse(TimeBudget.TryParse("10 minutes", out _));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Rcnn.Tests.Shared;
 using Rcnn.Training.Config;
 using Rcnn.Training.Engine;
 
@@ -17,10 +18,10 @@ public sealed class ValidationRunTests
     [TestMethod]
     public void AnAutoPickedRunValidatesAndEndsWithItsBestModel()
     {
-        string voc = TestData.MiniVoc("validate", 6, 3);
-        string output = TestData.TempDir("validate-out");
+        string voc = MiniData.MiniVoc("validate", 6, 3);
+        string output = MiniData.TempDir("validate-out");
         var r = CliRunner.Run(["train", "--dataset", voc, "--output", output, "--time-budget", "10m", "--num-threads", "1", "--preview-images", "0",
-            .. TestData.TinyOverrides, "SOLVER.MAX_ITER", "40", "TEST.EVAL_PERIOD", "10"]);
+            .. MiniData.TinyOverrides, "SOLVER.MAX_ITER", "40", "TEST.EVAL_PERIOD", "10"]);
         Assert.AreEqual(ExitCodes.Ok, r.ExitCode, r.Out + r.Err);
         // A root with train, val and test trains on train, validates on val and tests on test.
         StringAssert.Contains(r.Out, $"Validation: validating on split 'val' of {voc} (3 images).");
@@ -54,10 +55,10 @@ public sealed class ValidationRunTests
     [TestMethod]
     public void FromScratchTrainsTheGroupNormTrunkWithNoWeights()
     {
-        string voc = TestData.MiniVoc("scratch", 4, 1);
-        string output = TestData.TempDir("scratch-out");
+        string voc = MiniData.MiniVoc("scratch", 4, 1);
+        string output = MiniData.TempDir("scratch-out");
         var r = CliRunner.Run(["train", "--dataset", voc, "--output", output, "--time-budget", "10m", "--num-threads", "1", "--preview-images", "0",
-            "--from-scratch", .. TestData.TinyOverrides, "SOLVER.MAX_ITER", "5"]);
+            "--from-scratch", .. MiniData.TinyOverrides, "SOLVER.MAX_ITER", "5"]);
         Assert.AreEqual(ExitCodes.Ok, r.ExitCode, r.Out + r.Err);
         Assert.IsFalse(r.Out.Contains("Loaded weights"), r.Out);
         var cfg = RcnnConfig.FromFile(Path.Combine(output, "config.yaml"));
@@ -72,9 +73,9 @@ public sealed class ValidationRunTests
     public void AnExperimentWithNothingToValidateOnSaysSoInsteadOfUsingTheTestSplit()
     {
         // 6 training images, a test split and no val split: too few to hold any out, and test data never scores trials.
-        string voc = TestData.MiniVoc("novalidation", 6, 2);
+        string voc = MiniData.MiniVoc("novalidation", 6, 2);
         File.Delete(Path.Combine(voc, "ImageSets", "Main", "val.txt"));
-        var r = CliRunner.Run("experiment", "--dataset", voc, "--output", TestData.TempDir("novalidation-out"), "--time-budget", "5m");
+        var r = CliRunner.Run("experiment", "--dataset", voc, "--output", MiniData.TempDir("novalidation-out"), "--time-budget", "5m");
         Assert.AreEqual(ExitCodes.UsageError, r.ExitCode, r.Out + r.Err);
         StringAssert.Contains(r.Err, "nothing to score trials on: no validation: 6 training images are too few to hold any out (fewer than 40); give a --validation-dataset");
     }

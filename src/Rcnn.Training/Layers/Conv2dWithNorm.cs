@@ -17,6 +17,16 @@ public sealed class Conv2dWithNorm : nn.Module<Tensor, Tensor>
     private readonly long groups;
     private readonly bool relu;
 
+    /// <summary>A kernelSize x kernelSize convolution from inChannels to outChannels, then the norm, then ReLU if
+    /// asked. The weight is initialised by c2_msra_fill (Kaiming normal, fan-out, ReLU gain), the bias to 0.</summary>
+    /// <param name="stride">Stride, used on both axes; so are <paramref name="padding"/> and
+    /// <paramref name="dilation"/>.</param>
+    /// <param name="groups">Channel groups; <paramref name="inChannels"/> and <paramref name="outChannels"/> must be
+    /// multiples of it.</param>
+    /// <param name="bias">Whether to learn a bias (detectron2 leaves it out where a norm follows).</param>
+    /// <param name="normName">One of <see cref="Norm.Supported"/>: "" for none, "BN", "SyncBN", "FrozenBN", "GN".
+    /// </param>
+    /// <param name="relu">Whether a ReLU follows the norm.</param>
     public Conv2dWithNorm(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0,
         int dilation = 1, int groups = 1, bool bias = true, string normName = "", bool relu = false)
         : base(nameof(Conv2dWithNorm))
@@ -37,22 +47,32 @@ public sealed class Conv2dWithNorm : nn.Module<Tensor, Tensor>
         WeightInit.C2MsraFill(this.weight, this.bias);
     }
 
+    /// <summary>Input channels.</summary>
     public int InChannels { get; }
 
+    /// <summary>Output channels.</summary>
     public int OutChannels { get; }
 
+    /// <summary>(OutChannels, InChannels / Groups, k, k) kernel; checkpoint name <c>weight</c>.</summary>
     public Parameter Weight => weight;
 
+    /// <summary>(OutChannels,) bias (checkpoint name <c>bias</c>), or null when built without one.</summary>
     public Parameter? Bias => bias;
 
+    /// <summary>The norm after the convolution (checkpoint names <c>norm.*</c>): BatchNorm2d, FrozenBatchNorm2d or
+    /// GroupNorm over OutChannels, or null for none.</summary>
     public nn.Module<Tensor, Tensor>? NormLayer => norm;
 
+    /// <summary>Stride, the same on both axes.</summary>
     public int Stride => (int)stride[0];
 
+    /// <summary>Zero padding on each side, the same on both axes.</summary>
     public int Padding => (int)padding[0];
 
+    /// <summary>Dilation, the same on both axes.</summary>
     public int Dilation => (int)dilation[0];
 
+    /// <summary>Channel groups (1 for a dense convolution).</summary>
     public int Groups => (int)groups;
 
     /// <summary>Whether a ReLU follows the norm.</summary>
@@ -69,6 +89,9 @@ public sealed class Conv2dWithNorm : nn.Module<Tensor, Tensor>
         register_module("norm", frozen);
     }
 
+    /// <summary>(N, InChannels, H, W) to (N, OutChannels, H', W'): the convolution, then the norm, then ReLU when
+    /// <see cref="HasRelu"/>; H' = floor((H + 2 * Padding - Dilation * (k - 1) - 1) / Stride) + 1,
+    /// W' likewise.</summary>
     public override Tensor forward(Tensor x)
     {
         var y = nn.functional.conv2d(x, weight, bias, stride, padding, dilation, groups);

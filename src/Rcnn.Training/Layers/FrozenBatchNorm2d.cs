@@ -15,6 +15,8 @@ public sealed class FrozenBatchNorm2d : nn.Module<Tensor, Tensor>
     private readonly Tensor running_mean;
     private readonly Tensor running_var;
 
+    /// <summary>An identity layer over <paramref name="numFeatures"/> channels: weight 1, bias 0, running_mean 0 and
+    /// running_var 1 - eps, each a (C,) float32 buffer (not a parameter) that checkpoints load into.</summary>
     public FrozenBatchNorm2d(int numFeatures, double eps = 1e-5) : base(nameof(FrozenBatchNorm2d))
     {
         if (numFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(numFeatures), numFeatures, "must be positive");
@@ -27,10 +29,14 @@ public sealed class FrozenBatchNorm2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Channel count C.</summary>
     public int NumFeatures { get; }
 
+    /// <summary>Added to running_var before the square root, as in BatchNorm.</summary>
     public double Eps { get; }
 
+    /// <summary>(N, C, H, W) to the same shape: per channel, x * scale + shift, with scale = weight / sqrt(running_var
+    /// + eps) and shift = bias - running_mean * scale. Gradients flow to x only; the buffers never change.</summary>
     public override Tensor forward(Tensor x)
     {
         // Folded into one multiply-add; gradients still flow to x (frozen layers sit inside trainable stages).

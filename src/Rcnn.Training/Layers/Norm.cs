@@ -6,6 +6,8 @@ namespace Rcnn.Training.Layers;
 /// <summary>The normalisation layers a config can name (detectron2's <c>get_norm</c>).</summary>
 public static class Norm
 {
+    /// <summary>The names <see cref="Create"/> accepts: "" (no norm), "BN", "SyncBN" (plain BN here), "FrozenBN",
+    /// "GN".</summary>
     public static readonly IReadOnlyList<string> Supported = new[] { "", "BN", "SyncBN", "FrozenBN", "GN" };
 
     /// <summary>GroupNorm's group count (detectron2's): a GN layer's channels must be a multiple of it.</summary>

@@ -11,6 +11,12 @@ namespace Rcnn.Training.Layers;
 /// </summary>
 public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
 {
+    /// <summary>An ROIAlign that pools each ROI to <paramref name="outputSize"/> bins.</summary>
+    /// <param name="outputSize">(height, width) of each pooled ROI, in bins.</param>
+    /// <param name="spatialScale">Feature-map scale relative to the image (1 / stride); ROI coordinates are multiplied
+    /// by it.</param>
+    /// <param name="samplingRatio">Sample points per bin and axis; 0 for ceil(roi_size / output_size).</param>
+    /// <param name="aligned">true for ROIAlignV2 (half-pixel shift), false for the legacy ROIAlign.</param>
     public RoiAlign((int Height, int Width) outputSize, double spatialScale, int samplingRatio, bool aligned = true)
         : base(nameof(RoiAlign))
     {
@@ -26,16 +32,25 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
         Aligned = aligned;
     }
 
+    /// <summary>An ROIAlign with a square output, <paramref name="outputSize"/> bins a side.</summary>
     public RoiAlign(int outputSize, double spatialScale, int samplingRatio, bool aligned = true)
         : this((outputSize, outputSize), spatialScale, samplingRatio, aligned)
     {
     }
 
+    /// <summary>(height, width) of each pooled ROI, in bins.</summary>
     public (int Height, int Width) OutputSize { get; }
+    /// <summary>Factor from image to feature-map coordinates (1 / stride).</summary>
     public double SpatialScale { get; }
+    /// <summary>Sample points per bin and axis; 0 for adaptive, ceil(roi_size / output_size).</summary>
     public int SamplingRatio { get; }
+    /// <summary>Whether this is ROIAlignV2 (half-pixel shift, no minimum ROI size) rather than legacy.</summary>
     public bool Aligned { get; }
 
+    /// <summary>
+    /// Pools <paramref name="input"/>, (N, C, H, W) float32 on the CPU, over <paramref name="rois"/>, (K, 5) rows of
+    /// (batch_index, x0, y0, x1, y1) in image coordinates. Returns (K, C, outH, outW), as <see cref="Apply"/>.
+    /// </summary>
     public override Tensor forward(Tensor input, Tensor rois) =>
         Apply(input, rois, OutputSize, SpatialScale, SamplingRatio, Aligned);
 

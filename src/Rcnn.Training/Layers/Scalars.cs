@@ -11,6 +11,7 @@ namespace Rcnn.Training.Layers;
 /// </summary>
 public static class Scalars
 {
+    /// <summary>Long-lived Scalars for common constants: 0, 1 and -1 (integer) and 0.5 (double).</summary>
     public static readonly Scalar Zero = 0, One = 1, MinusOne = -1, Half = 0.5;
 
     /// <summary><c>a + b</c>.</summary>
@@ -23,6 +24,7 @@ public static class Scalars
         return a.add(b, s);
     }
 
+    /// <summary><c>a + v</c>, elementwise; an integer tensor becomes float (the long overload keeps it).</summary>
     public static Tensor Plus(this Tensor a, double v)
     {
         using var s = v.ToScalar();
@@ -30,24 +32,28 @@ public static class Scalars
     }
 
     // Integer overloads keep an integer tensor integer: a double Scalar would promote it to float.
+    /// <summary><c>a + v</c>, elementwise, keeping an integer tensor integer.</summary>
     public static Tensor Plus(this Tensor a, long v)
     {
         using var s = v.ToScalar();
         return a.add(s, One);
     }
 
+    /// <summary><c>a - v</c>, elementwise, keeping an integer tensor integer.</summary>
     public static Tensor Minus(this Tensor a, long v)
     {
         using var s = v.ToScalar();
         return a.sub(s);
     }
 
+    /// <summary><c>a * v</c>, elementwise, keeping an integer tensor integer.</summary>
     public static Tensor Times(this Tensor a, long v)
     {
         using var s = v.ToScalar();
         return a.mul(s);
     }
 
+    /// <summary><c>a - v</c>, elementwise.</summary>
     public static Tensor Minus(this Tensor a, double v)
     {
         using var s = v.ToScalar();
@@ -61,54 +67,64 @@ public static class Scalars
         return a.neg().add(s, One);
     }
 
+    /// <summary><c>a * v</c>, elementwise.</summary>
     public static Tensor Times(this Tensor a, double v)
     {
         using var s = v.ToScalar();
         return a.mul(s);
     }
 
+    /// <summary><c>a *= v</c> in place (<c>mul_</c>); returns <paramref name="a"/>.</summary>
     public static Tensor Times_(this Tensor a, double v)
     {
         using var s = v.ToScalar();
         return a.mul_(s);
     }
 
+    /// <summary><c>a / v</c>, elementwise true division (an integer tensor becomes floating point).</summary>
     public static Tensor Over(this Tensor a, double v)
     {
         using var s = v.ToScalar();
         return a.div(s);
     }
 
+    /// <summary><c>a &gt; v</c>: a bool tensor of <paramref name="a"/>'s shape.</summary>
     public static Tensor Gt(this Tensor a, double v)
     {
         using var s = v.ToScalar();
         return a.gt(s);
     }
 
+    /// <summary><c>a &gt;= v</c>: a bool tensor of <paramref name="a"/>'s shape.</summary>
     public static Tensor Ge(this Tensor a, double v)
     {
         using var s = v.ToScalar();
         return a.ge(s);
     }
 
+    /// <summary><c>a &lt; v</c>: a bool tensor of <paramref name="a"/>'s shape.</summary>
     public static Tensor Lt(this Tensor a, double v)
     {
         using var s = v.ToScalar();
         return a.lt(s);
     }
 
+    /// <summary><c>a == v</c>: a bool tensor of <paramref name="a"/>'s shape.</summary>
     public static Tensor Eq(this Tensor a, long v)
     {
         using var s = v.ToScalar();
         return a.eq(s);
     }
 
+    /// <summary><c>a != v</c>: a bool tensor of <paramref name="a"/>'s shape.</summary>
     public static Tensor Ne(this Tensor a, long v)
     {
         using var s = v.ToScalar();
         return a.ne(s);
     }
 
+    /// <summary><c>a.clamp(min, max)</c>: each element limited to [min, max]; integer bounds keep an integer tensor
+    /// integer.</summary>
     public static Tensor Clamp(this Tensor a, long min, long max)
     {
         using var lo = min.ToScalar();
@@ -116,6 +132,7 @@ public static class Scalars
         return a.clamp(lo, hi);
     }
 
+    /// <summary><c>a.clamp(min, max)</c>: each element limited to [min, max].</summary>
     public static Tensor Clamp(this Tensor a, double min, double max)
     {
         using var lo = min.ToScalar();
@@ -123,6 +140,7 @@ public static class Scalars
         return a.clamp(lo, hi);
     }
 
+    /// <summary><c>a.clamp_(min, max)</c>: each element limited to [min, max] in place; returns a.</summary>
     public static Tensor Clamp_(this Tensor a, double min, double max)
     {
         using var lo = min.ToScalar();
@@ -130,30 +148,37 @@ public static class Scalars
         return a.clamp_(lo, hi);
     }
 
+    /// <summary><c>a.clamp_min(min)</c>: each element at least <paramref name="min"/>.</summary>
     public static Tensor ClampMin(this Tensor a, double min)
     {
         using var s = min.ToScalar();
         return a.clamp_min(s);
     }
 
+    /// <summary><c>a.clamp_max(max)</c>: each element at most <paramref name="max"/>.</summary>
     public static Tensor ClampMax(this Tensor a, double max)
     {
         using var s = max.ToScalar();
         return a.clamp_max(s);
     }
 
+    /// <summary><c>a.fill_(v)</c>: every element set to <paramref name="v"/> in place; returns a.</summary>
     public static Tensor Fill_(this Tensor a, double v)
     {
         using var s = v.ToScalar();
         return a.fill_(s);
     }
 
+    /// <summary><c>a.masked_fill_(mask, v)</c>: the elements where the bool <paramref name="mask"/> (broadcastable to
+    /// <paramref name="a"/>) is true set to <paramref name="v"/> in place; returns <paramref name="a"/>.</summary>
     public static Tensor MaskedFill_(this Tensor a, Tensor mask, double v)
     {
         using var s = v.ToScalar();
         return a.masked_fill_(mask, s);
     }
 
+    /// <summary><c>a.index_fill_(dim, index, v)</c>: the slices along <paramref name="dim"/> at the positions in
+    /// the 1-D int64 <paramref name="index"/> set to <paramref name="v"/> in place; returns a.</summary>
     public static Tensor IndexFill_(this Tensor a, long dim, Tensor index, double v)
     {
         using var s = v.ToScalar();

@@ -14,6 +14,10 @@ public sealed class Box2BoxTransform
     /// <summary>ln(1000 / 16): caps exp(dw), exp(dh) so a decoded box is never more than 62.5x its source.</summary>
     public const double DefaultScaleClamp = 4.135166556742356;
 
+    /// <summary>A transform with the given delta weights and scale clamp.</summary>
+    /// <param name="weights">(wx, wy, ww, wh), each positive and finite: detectron2 uses (1, 1, 1, 1) for the RPN and
+    /// (10, 10, 5, 5) for the ROI box head.</param>
+    /// <param name="scaleClamp">Upper bound on dw and dh, after dividing by their weights, before exp.</param>
     public Box2BoxTransform((double Wx, double Wy, double Ww, double Wh) weights, double scaleClamp = DefaultScaleClamp)
     {
         foreach (var (name, value) in new[] { ("Wx", weights.Wx), ("Wy", weights.Wy), ("Ww", weights.Ww), ("Wh", weights.Wh) })
@@ -25,8 +29,10 @@ public sealed class Box2BoxTransform
         ScaleClamp = scaleClamp;
     }
 
+    /// <summary>(wx, wy, ww, wh): multiply the deltas when encoding, divide them when decoding.</summary>
     public (double Wx, double Wy, double Ww, double Wh) Weights { get; }
 
+    /// <summary>The cap on dw and dh in <see cref="ApplyDeltas"/>, applied after the weights, before exp.</summary>
     public double ScaleClamp { get; }
 
     /// <summary>

@@ -47,8 +47,12 @@ public sealed class Matcher
     /// <summary>The interval boundaries including the added -inf and +inf.</summary>
     public IReadOnlyList<double> Thresholds => this.thresholds;
 
+    /// <summary>The label of each interval between consecutive <see cref="Thresholds"/>: -1 ignore, 0 negative,
+    /// 1 positive.</summary>
     public IReadOnlyList<sbyte> Labels => this.labels;
 
+    /// <summary>Whether predictions that tie for some ground truth's highest quality are labelled 1 whatever their
+    /// interval.</summary>
     public bool AllowLowQualityMatches { get; }
 
     /// <summary>

@@ -13,6 +13,14 @@ public sealed class RoiPooler : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<B
 {
     private readonly RoiAlign[] levelPoolers;
 
+    /// <summary>A pooler with one <see cref="RoiAlign"/> per feature level.</summary>
+    /// <param name="outputSize">Side of each pooled ROI, in bins (POOLER_RESOLUTION).</param>
+    /// <param name="scales">Each level's scale, 1 / stride, finest first: consecutive powers of 1/2, at most 1.</param>
+    /// <param name="samplingRatio">ROIAlign sample points per bin and axis; 0 for adaptive.</param>
+    /// <param name="poolerType">"ROIAlignV2" (aligned) or "ROIAlign" (legacy).</param>
+    /// <param name="canonicalBoxSize">Side, in image pixels, of a box assigned to <paramref name="canonicalLevel"/>.
+    /// </param>
+    /// <param name="canonicalLevel">The level of a canonical box (4, as in the FPN paper).</param>
     public RoiPooler(int outputSize, IReadOnlyList<double> scales, int samplingRatio, string poolerType,
         int canonicalBoxSize = 224, int canonicalLevel = 4)
         : base(nameof(RoiPooler))
@@ -43,15 +51,24 @@ public sealed class RoiPooler : nn.Module<IReadOnlyList<Tensor>, IReadOnlyList<B
         levelPoolers = scales.Select(s => new RoiAlign(outputSize, s, samplingRatio, aligned)).ToArray();
     }
 
+    /// <summary>Side of each pooled ROI, in bins.</summary>
     public int OutputSize { get; }
+    /// <summary>Level of the finest map, -log2(scales[0]) (2 for FPN's P2, stride 4).</summary>
     public int MinLevel { get; }
+    /// <summary>Level of the coarsest map, -log2 of the last scale.</summary>
     public int MaxLevel { get; }
+    /// <summary>Side, in image pixels, of a box assigned to <see cref="CanonicalLevel"/>.</summary>
     public int CanonicalBoxSize { get; }
+    /// <summary>The level of a box of side <see cref="CanonicalBoxSize"/>.</summary>
     public int CanonicalLevel { get; }
 
     /// <summary>One ROIAlign per level, finest first (read by the ONNX exporter).</summary>
     public IReadOnlyList<RoiAlign> LevelPoolers => levelPoolers;
 
+    /// <summary>
+    /// <see cref="Forward"/>: <paramref name="features"/> holds one (N, C, Hl, Wl) float32 CPU map per level, finest
+    /// first; <paramref name="boxLists"/> one <see cref="Boxes"/> per image, in image pixels. Returns (M, C, out, out).
+    /// </summary>
     public override Tensor forward(IReadOnlyList<Tensor> features, IReadOnlyList<Boxes> boxLists) => Forward(features, boxLists);
 
     /// <summary>(M, C, out, out) pooled features, M the total box count, in the order of the concatenated box lists.</summary>

@@ -10,6 +10,8 @@ namespace Rcnn.Training.Structures;
 /// </summary>
 public sealed partial class Boxes
 {
+    /// <summary>Wraps an (N, 4) tensor of (x0, y0, x1, y1), uncopied when float32 or float64; any other dtype is
+    /// converted to float32, and an empty tensor of any shape becomes (0, 4).</summary>
     public Boxes(Tensor tensor)
     {
         if (tensor.numel() == 0) tensor = tensor.reshape(-1, 4);
@@ -18,16 +20,22 @@ public sealed partial class Boxes
         Tensor = tensor.dtype == ScalarType.Float32 || tensor.dtype == ScalarType.Float64 ? tensor : tensor.to_type(ScalarType.Float32);
     }
 
+    /// <summary>(N, 4) float32 or float64 boxes, (x0, y0, x1, y1) in absolute pixels.</summary>
     public Tensor Tensor { get; }
 
+    /// <summary>Number of boxes, N.</summary>
     public int Count => (int)Tensor.shape[0];
 
+    /// <summary>The device of the (N, 4) tensor.</summary>
     public Device Device => Tensor.device;
 
+    /// <summary>(0, 4) float32 boxes on <paramref name="device"/> (the default device when null).</summary>
     public static Boxes Empty(Device? device = null) => new(zeros(0, 4, device: device));
 
+    /// <summary>A copy with its own (N, 4) tensor (<c>clone()</c>).</summary>
     public Boxes Clone() => new(Tensor.clone());
 
+    /// <summary>These boxes on <paramref name="device"/> (the same tensor when already there).</summary>
     public Boxes To(Device device) => new(Tensor.to(device));
 
     /// <summary>(N,) areas, (x1 - x0) * (y1 - y0).</summary>
@@ -95,6 +103,8 @@ public sealed partial class Boxes
         }
     }
 
+    /// <summary>The lists concatenated in order into one (sum of N, 4); no lists gives <see cref="Empty"/> on the
+    /// default device.</summary>
     public static Boxes Cat(IEnumerable<Boxes> boxes)
     {
         var list = boxes.Select(b => b.Tensor).ToArray();

@@ -35,8 +35,10 @@ public sealed class ImageList
     /// <summary>Unpadded (height, width) of each image.</summary>
     public IReadOnlyList<(int Height, int Width)> ImageSizes => this.imageSizes;
 
+    /// <summary>Number of images, N.</summary>
     public int Count => this.imageSizes.Length;
 
+    /// <summary>The device of the (N, C, H, W) padded batch.</summary>
     public Device Device => Tensor.device;
 
     /// <summary>Image <paramref name="index"/> as (C, h, w), cropped back to its unpadded size (a view, not a copy).</summary>
@@ -51,6 +53,7 @@ public sealed class ImageList
         }
     }
 
+    /// <summary>The batch on <paramref name="device"/> (the same tensor when already there), same sizes.</summary>
     public ImageList To(Device device) => new(Tensor.to(device), this.imageSizes);
 
     /// <summary>

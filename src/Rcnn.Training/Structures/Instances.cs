@@ -11,17 +11,27 @@ namespace Rcnn.Training.Structures;
 /// </summary>
 public sealed class Instances
 {
+    /// <summary>Ground-truth boxes: <see cref="Boxes"/>, (N, 4) in image pixels.</summary>
     public const string GtBoxesField = "gt_boxes";
+    /// <summary>Ground-truth classes: (N,) int64 contiguous class indices in [0, K); K (background) on sampled
+    /// proposals.</summary>
     public const string GtClassesField = "gt_classes";
+    /// <summary>Proposals of the RPN: <see cref="Boxes"/>, (N, 4) in image pixels.</summary>
     public const string ProposalBoxesField = "proposal_boxes";
+    /// <summary>Objectness of each proposal: (N,) float logits (before the sigmoid).</summary>
     public const string ObjectnessLogitsField = "objectness_logits";
+    /// <summary>Detected boxes: <see cref="Boxes"/>, (N, 4) in image pixels.</summary>
     public const string PredBoxesField = "pred_boxes";
+    /// <summary>Detection scores: (N,) float class probabilities.</summary>
     public const string ScoresField = "scores";
+    /// <summary>Detected classes: (N,) int64 class indices in [0, K).</summary>
     public const string PredClassesField = "pred_classes";
 
     // Insertion order is kept, as in detectron2 (a Python dict), so ToString and Cat are stable.
     private readonly OrderedDictionary<string, object> fields = new(StringComparer.Ordinal);
 
+    /// <summary>An Instances with no fields for an image of <paramref name="imageSize"/> (height, width), both
+    /// non-negative.</summary>
     public Instances((int Height, int Width) imageSize)
     {
         if (imageSize.Height < 0 || imageSize.Width < 0)
@@ -29,11 +39,13 @@ public sealed class Instances
         ImageSize = imageSize;
     }
 
+    /// <summary>An Instances with no fields for a <paramref name="height"/> x <paramref name="width"/> image.</summary>
     public Instances(int height, int width) : this((height, width)) { }
 
     /// <summary>Unpadded (height, width) of the image these instances belong to.</summary>
     public (int Height, int Width) ImageSize { get; }
 
+    /// <summary>A snapshot of the field names in insertion order (a replaced field keeps its place).</summary>
     public IReadOnlyList<string> FieldNames => this.fields.Keys.ToArray();
 
     /// <summary>Number of instances; like detectron2, undefined (an error) while no field is set.</summary>
@@ -46,14 +58,22 @@ public sealed class Instances
         }
     }
 
+    /// <summary>The <see cref="GtBoxesField"/> field: (N, 4) ground-truth boxes.</summary>
     public Boxes GtBoxes { get => GetBoxes(GtBoxesField); set => Set(GtBoxesField, value); }
+    /// <summary>The <see cref="GtClassesField"/> field: (N,) int64 class indices.</summary>
     public Tensor GtClasses { get => GetTensor(GtClassesField); set => Set(GtClassesField, value); }
+    /// <summary>The <see cref="ProposalBoxesField"/> field: (N, 4) proposal boxes.</summary>
     public Boxes ProposalBoxes { get => GetBoxes(ProposalBoxesField); set => Set(ProposalBoxesField, value); }
+    /// <summary>The <see cref="ObjectnessLogitsField"/> field: (N,) float objectness logits.</summary>
     public Tensor ObjectnessLogits { get => GetTensor(ObjectnessLogitsField); set => Set(ObjectnessLogitsField, value); }
+    /// <summary>The <see cref="PredBoxesField"/> field: (N, 4) detected boxes.</summary>
     public Boxes PredBoxes { get => GetBoxes(PredBoxesField); set => Set(PredBoxesField, value); }
+    /// <summary>The <see cref="ScoresField"/> field: (N,) float detection scores.</summary>
     public Tensor Scores { get => GetTensor(ScoresField); set => Set(ScoresField, value); }
+    /// <summary>The <see cref="PredClassesField"/> field: (N,) int64 detected classes.</summary>
     public Tensor PredClasses { get => GetTensor(PredClassesField); set => Set(PredClassesField, value); }
 
+    /// <summary>Whether a field named <paramref name="name"/> is set.</summary>
     public bool Has(string name) => this.fields.ContainsKey(name);
 
     /// <summary>The field's value: a <see cref="Tensor"/> or <see cref="Boxes"/>.</summary>
@@ -64,16 +84,25 @@ public sealed class Instances
         throw new KeyNotFoundException($"Instances has no field '{name}' (fields: [{string.Join(", ", this.fields.Keys)}]).");
     }
 
+    /// <summary>The field as a Tensor; <see cref="KeyNotFoundException"/> when it is not set,
+    /// <see cref="InvalidOperationException"/> when it is <see cref="Boxes"/>.</summary>
     public Tensor GetTensor(string name) => Get(name) as Tensor
         ?? throw new InvalidOperationException($"Field '{name}' is {Describe(Get(name))}, not a Tensor.");
 
+    /// <summary>The field as <see cref="Boxes"/>; <see cref="KeyNotFoundException"/> when it is not set,
+    /// <see cref="InvalidOperationException"/> when it is a Tensor.</summary>
     public Boxes GetBoxes(string name) => Get(name) as Boxes
         ?? throw new InvalidOperationException($"Field '{name}' is {Describe(Get(name))}, not Boxes.");
 
+    /// <summary>Adds or replaces a Tensor field; its first dimension must equal <see cref="Count"/> once any field is
+    /// set (a 0-d tensor is rejected). Returns this.</summary>
     public Instances Set(string name, Tensor value) => SetField(name, value);
 
+    /// <summary>Adds or replaces a <see cref="Boxes"/> field; its box count must equal <see cref="Count"/> once any
+    /// field is set. Returns this.</summary>
     public Instances Set(string name, Boxes value) => SetField(name, value);
 
+    /// <summary>Removes a field; <see cref="KeyNotFoundException"/> when it is not set.</summary>
     public void Remove(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -117,6 +146,7 @@ public sealed class Instances
         }
     }
 
+    /// <summary>A new Instances with every field on <paramref name="device"/> (tensors already there shared).</summary>
     public Instances To(Device device)
     {
         var result = new Instances(ImageSize);
@@ -161,6 +191,8 @@ public sealed class Instances
         return result;
     }
 
+    /// <summary>As detectron2's <c>Instances.__str__</c> (num_instances, image_height, image_width, fields), but each
+    /// field shown by its shape and dtype rather than its values.</summary>
     public override string ToString()
     {
         var sb = new StringBuilder("Instances(");

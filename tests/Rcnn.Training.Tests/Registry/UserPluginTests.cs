@@ -94,4 +94,26 @@ public class UserPluginTests
         }
         context.Unload();
     }
+
+    [TestMethod]
+    public void AModelBuiltOnAPluginsOwnRegistriesTakesEveryPartFromThem()
+    {
+        // The plugin's copy in a collectible context is in these registries only: the process-wide ones ignore
+        // collectible assemblies. The model's box head, built three levels down, must be that copy.
+        var context = new AssemblyLoadContext("own-registries", isCollectible: true);
+        var late = context.LoadFromAssemblyPath(typeof(UserFcBoxHead).Assembly.Location);
+        var regs = new ModelRegistries();
+        regs.RegisterAssembly(typeof(Rcnn.Training.Modeling.MetaArch.GeneralizedRcnn).Assembly);
+        regs.RegisterAssembly(late);
+        var cfg = new RcnnConfig();
+        cfg.MergeFromList(["MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.RES2_OUT_CHANNELS", "64", "MODEL.ROI_BOX_HEAD.NAME", UserFcBoxHead.RegisteredName,
+            "MODEL.ROI_BOX_HEAD.FC_DIM", "8", "MODEL.ROI_HEADS.NAME", "StandardROIHeads", "MODEL.RESNETS.OUT_FEATURES", "['res4']"]);
+        using (var model = (Rcnn.Training.Modeling.MetaArch.GeneralizedRcnn)regs.BuildModel(cfg))
+        {
+            var boxHead = ((Rcnn.Training.Modeling.Roi.StandardRoiHeads)model.RoiHeads).BoxHead;
+            Assert.AreSame(late, boxHead.GetType().Assembly);
+        }
+        Assert.AreSame(ModelRegistries.Default, ModelRegistries.Current, "the plugin's set is current only while it builds");
+        context.Unload();
+    }
 }

@@ -59,8 +59,11 @@ public sealed class DefaultAnchorGenerator : nn.Module<IReadOnlyList<Tensor>, Li
         return new DefaultAnchorGenerator(a.Sizes, a.AspectRatios, inputShape.Select(s => s.Stride).ToList(), a.Offset);
     }
 
+    /// <summary>Each level's stride in input pixels (the spacing of its anchor grid), one entry per level.</summary>
     public IReadOnlyList<int> Strides => this.strides;
 
+    /// <summary>Anchor centres sit at (Offset + i) x stride per axis; in [0, 1)
+    /// (MODEL.ANCHOR_GENERATOR.OFFSET).</summary>
     public double Offset { get; }
 
     /// <summary>Anchors per grid position, per level (sizes x aspect ratios).</summary>

@@ -9,6 +9,7 @@ namespace Rcnn.Training.Modeling.Backbones;
 /// </summary>
 public abstract class Backbone : nn.Module<Tensor, Dictionary<string, Tensor>>
 {
+    /// <summary>Names the module (its TorchSharp module name); subclasses register their layers.</summary>
     protected Backbone(string name) : base(name) { }
 
     /// <summary>Channels and stride of each output feature, by name.</summary>

@@ -11,6 +11,11 @@ public sealed class BasicBlock : CnnBlockBase
     private readonly Conv2dWithNorm conv1;
     private readonly Conv2dWithNorm conv2;
 
+    /// <summary>
+    /// conv1 (3x3, <paramref name="stride"/>, norm, ReLU) and conv2 (3x3, norm), none biased; a 1x1 projection
+    /// <c>shortcut</c> (stride, norm) when <paramref name="inChannels"/> and <paramref name="outChannels"/> differ.
+    /// </summary>
+    /// <param name="norm">Norm after each conv: "", "BN", "SyncBN", "FrozenBN" or "GN".</param>
     public BasicBlock(int inChannels, int outChannels, int stride = 1, string norm = "BN")
         : base(nameof(BasicBlock), inChannels, outChannels, stride)
     {
@@ -21,6 +26,8 @@ public sealed class BasicBlock : CnnBlockBase
         RegisterComponents();
     }
 
+    /// <summary>(N, InChannels, H, W) to (N, OutChannels, ceil(H / Stride), ceil(W / Stride)):
+    /// relu(conv2(conv1(x)) + shortcut(x)); the shortcut is the identity without a projection.</summary>
     public override Tensor forward(Tensor x)
     {
         var y = conv2.call(conv1.call(x));

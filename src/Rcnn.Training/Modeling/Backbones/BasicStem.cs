@@ -9,6 +9,8 @@ public sealed class BasicStem : CnnBlockBase
 {
     private readonly Conv2dWithNorm conv1;
 
+    /// <summary>conv1: a 7x7 stride-2 conv (padding 3, no bias) from <paramref name="inChannels"/> to
+    /// <paramref name="outChannels"/>, with <paramref name="norm"/> and ReLU.</summary>
     public BasicStem(int inChannels = 3, int outChannels = 64, string norm = "BN")
         : base(nameof(BasicStem), inChannels, outChannels, 4)
     {
@@ -16,6 +18,7 @@ public sealed class BasicStem : CnnBlockBase
         RegisterComponents();
     }
 
+    /// <summary>(N, InChannels, H, W) images to (N, OutChannels, ceil(H / 4), ceil(W / 4)) features.</summary>
     public override Tensor forward(Tensor x) =>
         nn.functional.max_pool2d(conv1.call(x), kernel_size: 3, stride: 2, padding: 1);
 }

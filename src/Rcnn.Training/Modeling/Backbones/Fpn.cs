@@ -23,6 +23,20 @@ public sealed class Fpn : Backbone
     private readonly int sizeDivisibility;
     private readonly int squarePad;
 
+    /// <summary>
+    /// Builds a 1x1 lateral and a 3x3 output conv per <paramref name="inFeatures"/> level (Xavier-filled, biased only
+    /// without a norm); level i gives p{stage}, stage = log2 of its stride, and the top block the levels after.
+    /// </summary>
+    /// <param name="bottomUp">The network whose features the FPN reads (<c>bottom_up</c>), e.g. a ResNet.</param>
+    /// <param name="inFeatures">Bottom-up outputs to use, finest first, each at twice the previous stride
+    /// (MODEL.FPN.IN_FEATURES, e.g. res2..res5).</param>
+    /// <param name="outChannels">Channels of every output level (MODEL.FPN.OUT_CHANNELS).</param>
+    /// <param name="norm">Norm of the lateral and output convs (MODEL.FPN.NORM); "" for none.</param>
+    /// <param name="topBlock">Extra levels past the coarsest one, e.g. <see cref="LastLevelMaxPool"/> for p6; null for
+    /// none.</param>
+    /// <param name="fuseType">How a lateral and the upsampled coarser level combine: "sum" or "avg"
+    /// (MODEL.FPN.FUSE_TYPE).</param>
+    /// <param name="squarePad">Side of the square the inputs are padded to; 0 = off.</param>
     public Fpn(Backbone bottomUp, IReadOnlyList<string> inFeatures, int outChannels, string norm = "",
         LastLevelMaxPool? topBlock = null, string fuseType = "sum", int squarePad = 0) : base(nameof(Fpn))
     {
@@ -78,26 +92,41 @@ public sealed class Fpn : Backbone
         return new Fpn(ResNet.FromConfig(cfg, inputShape), f.InFeatures, f.OutChannels, f.Norm, new LastLevelMaxPool(), f.FuseType);
     }
 
+    /// <summary>The network whose features the FPN reads (module <c>bottom_up</c>).</summary>
     public Backbone BottomUp => bottom_up;
 
     /// <summary>The bottom-up features the FPN reads, finest first; lateral/output convs are in the same order.</summary>
     public IReadOnlyList<string> InFeatures => inFeatures;
 
+    /// <summary>The 1x1 lateral convs (<c>fpn_lateral{stage}</c>), input level's channels to the output channels, in
+    /// <see cref="InFeatures"/> order.</summary>
     public IReadOnlyList<Conv2dWithNorm> LateralConvs => lateralConvs;
 
+    /// <summary>The 3x3 output convs (<c>fpn_output{stage}</c>) giving p{stage}, in <see cref="InFeatures"/>
+    /// order.</summary>
     public IReadOnlyList<Conv2dWithNorm> OutputConvs => outputConvs;
 
+    /// <summary>Adds the levels past the coarsest input (p6 from p5; module <c>top_block</c>), or null.</summary>
     public LastLevelMaxPool? TopBlock => top_block;
 
     /// <summary>"sum" or "avg" (MODEL.FPN.FUSE_TYPE).</summary>
     public string FuseType => average ? "avg" : "sum";
 
+    /// <summary>Output channels and stride of each p{stage}, finest first: one per input level, then the top block's
+    /// (stride doubling per extra level).</summary>
     public override IReadOnlyDictionary<string, ShapeSpec> OutputShape() => outputShapes;
 
+    /// <summary>The coarsest input's stride (32 for res2..res5), so every 2x upsampling lands on its lateral.</summary>
     public override int SizeDivisibility => sizeDivisibility;
 
+    /// <summary>Side of the square inputs are padded to, as given to the constructor; 0 = off.</summary>
     public override int SquarePad => squarePad;
 
+    /// <summary>
+    /// (N, C, H, W) images (padded to <see cref="SizeDivisibility"/>) to the p{stage} maps by name, each
+    /// (N, out channels, H / stride, W / stride). Top-down from the coarsest level: a lateral plus the 2x nearest
+    /// upsampled coarser sum (halved for "avg"), then the output conv; the top block reads p5.
+    /// </summary>
     public override Dictionary<string, Tensor> forward(Tensor x)
     {
         var bottom = bottom_up.call(x);

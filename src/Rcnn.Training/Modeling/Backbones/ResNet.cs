@@ -24,6 +24,14 @@ public sealed class ResNet : Backbone
     private readonly Dictionary<string, ShapeSpec> outputShapes = new();
     private readonly IReadOnlyList<string> outFeatures;
 
+    /// <summary>
+    /// Registers <paramref name="stem"/> and the stages as res2, res3, ... (each a Sequential of blocks named 0..n-1),
+    /// derives each output's channels and stride, and freezes as <paramref name="freezeAt"/> says.
+    /// </summary>
+    /// <param name="stages">The blocks of res2 onwards, one non-empty list per stage.</param>
+    /// <param name="outFeatures">Outputs <see cref="forward"/> returns: "stem" and/or stage names.</param>
+    /// <param name="freezeAt">0 trains everything; 1 freezes the stem, 2 the stem and res2, and so on up to 5
+    /// (MODEL.BACKBONE.FREEZE_AT).</param>
     public ResNet(BasicStem stem, IReadOnlyList<IReadOnlyList<CnnBlockBase>> stages, IReadOnlyList<string> outFeatures,
         int freezeAt = 0) : base(nameof(ResNet))
     {
@@ -119,8 +127,12 @@ public sealed class ResNet : Backbone
         }
     }
 
+    /// <summary>Channels and stride of each requested output (stem and res2 at stride 4, then doubling per stage unless
+    /// res5 is dilated).</summary>
     public override IReadOnlyDictionary<string, ShapeSpec> OutputShape() => outputShapes;
 
+    /// <summary>(N, C, H, W) images to the requested outputs by name, each (N, channels, ceil(H / stride),
+    /// ceil(W / stride)) as in <see cref="OutputShape"/>.</summary>
     public override Dictionary<string, Tensor> forward(Tensor x)
     {
         if (x.dim() != 4) throw new ArgumentException($"ResNet takes (N, C, H, W) input, got [{string.Join(", ", x.shape)}].");

@@ -12,16 +12,16 @@ internal static class ComponentBuilder
     {
         // The first module a model builds: fail here, with the reason, if libtorch cannot load.
         TorchRuntime.EnsureLoaded();
-        return ModelRegistries.Default.BuildBackbone(cfg) as Backbone
+        return ModelRegistries.Current.BuildBackbone(cfg) as Backbone
             ?? throw new ConfigException($"MODEL.BACKBONE.NAME '{cfg.Model.Backbone.Name}' does not build a Backbone.", "MODEL.BACKBONE.NAME");
     }
 
     public static ProposalGenerator ProposalGenerator(RcnnConfig cfg, Backbone backbone) =>
-        ModelRegistries.Default.ProposalGenerator.Build(cfg, backbone.OutputShape()) as ProposalGenerator
+        ModelRegistries.Current.ProposalGenerator.Build(cfg, backbone.OutputShape()) as ProposalGenerator
         ?? throw new ConfigException($"MODEL.PROPOSAL_GENERATOR.NAME '{cfg.Model.ProposalGenerator.Name}' does not build a ProposalGenerator.",
             "MODEL.PROPOSAL_GENERATOR.NAME");
 
     public static RoiHeads RoiHeads(RcnnConfig cfg, Backbone backbone) =>
-        ModelRegistries.Default.RoiHeads.Build(cfg, backbone.OutputShape()) as RoiHeads
+        ModelRegistries.Current.RoiHeads.Build(cfg, backbone.OutputShape()) as RoiHeads
         ?? throw new ConfigException($"MODEL.ROI_HEADS.NAME '{cfg.Model.RoiHeads.Name}' does not build RoiHeads.", "MODEL.ROI_HEADS.NAME");
 }

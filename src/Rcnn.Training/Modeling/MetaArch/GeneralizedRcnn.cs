@@ -21,6 +21,12 @@ public sealed class GeneralizedRcnn : nn.Module, ITrainableDetector
     private readonly RoiHeads roi_heads;
     private readonly Normalizer normalizer;
 
+    /// <summary>Registers the parts as <c>backbone</c>, <c>proposal_generator</c> (when given) and <c>roi_heads</c>,
+    /// the names of detectron2's checkpoints.</summary>
+    /// <param name="proposalGenerator">Null when each <see cref="DetectionInput"/> brings its own proposals.</param>
+    /// <param name="pixelMean">Per-channel mean subtracted from the images (MODEL.PIXEL_MEAN); one per channel.</param>
+    /// <param name="pixelStd">Per-channel divisor after the mean (MODEL.PIXEL_STD).</param>
+    /// <param name="inputFormat">Channel order of the images (INPUT.FORMAT); see <see cref="InputFormat"/>.</param>
     public GeneralizedRcnn(Backbone backbone, ProposalGenerator? proposalGenerator, RoiHeads roiHeads,
         IReadOnlyList<double> pixelMean, IReadOnlyList<double> pixelStd, string inputFormat = "BGR")
         : base(nameof(GeneralizedRcnn))
@@ -35,6 +41,12 @@ public sealed class GeneralizedRcnn : nn.Module, ITrainableDetector
         register_module("roi_heads", roiHeads);
     }
 
+    /// <summary>
+    /// detectron2's <c>GeneralizedRCNN.from_config</c>: the backbone named by MODEL.BACKBONE.NAME (one input channel
+    /// per PIXEL_MEAN entry); the proposal generator of MODEL.PROPOSAL_GENERATOR.NAME (none for "PrecomputedProposals")
+    /// and the ROI heads of MODEL.ROI_HEADS.NAME, both on the backbone's output shapes; PIXEL_MEAN, PIXEL_STD;
+    /// INPUT.FORMAT.
+    /// </summary>
     public static GeneralizedRcnn FromConfig(RcnnConfig cfg)
     {
         var backbone = ComponentBuilder.Backbone(cfg);
@@ -42,12 +54,18 @@ public sealed class GeneralizedRcnn : nn.Module, ITrainableDetector
         return new GeneralizedRcnn(backbone, proposals, ComponentBuilder.RoiHeads(cfg, backbone), cfg.Model.PixelMean, cfg.Model.PixelStd, cfg.Input.Format);
     }
 
+    /// <summary>The feature extractor (module <c>backbone</c>).</summary>
     public Backbone Backbone => backbone;
 
+    /// <summary>The first stage, e.g. the RPN (module <c>proposal_generator</c>); null for precomputed
+    /// proposals.</summary>
     public ProposalGenerator? ProposalGenerator => proposal_generator;
 
+    /// <summary>The second stage (module <c>roi_heads</c>).</summary>
     public RoiHeads RoiHeads => roi_heads;
 
+    /// <summary>The images' channel order (INPUT.FORMAT, e.g. "BGR"). Only recorded (the ONNX export reads it); the
+    /// model itself never reorders channels.</summary>
     public string InputFormat { get; }
 
     /// <summary>Training step: the losses of both stages for a batch with ground truth.</summary>

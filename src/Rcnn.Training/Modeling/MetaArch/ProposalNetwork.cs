@@ -18,6 +18,9 @@ public sealed class ProposalNetwork : nn.Module, ITrainableDetector
     private readonly ProposalGenerator proposal_generator;
     private readonly Normalizer normalizer;
 
+    /// <summary>Registers the parts as <c>backbone</c> and <c>proposal_generator</c>, the names of detectron2's
+    /// checkpoints; images are normalised with <paramref name="pixelMean"/> and <paramref name="pixelStd"/> per
+    /// channel (MODEL.PIXEL_MEAN, MODEL.PIXEL_STD).</summary>
     public ProposalNetwork(Backbone backbone, ProposalGenerator proposalGenerator,
         IReadOnlyList<double> pixelMean, IReadOnlyList<double> pixelStd) : base(nameof(ProposalNetwork))
     {
@@ -28,12 +31,17 @@ public sealed class ProposalNetwork : nn.Module, ITrainableDetector
         register_module("proposal_generator", proposalGenerator);
     }
 
+    /// <summary>detectron2's <c>ProposalNetwork.from_config</c>: the backbone named by MODEL.BACKBONE.NAME (one input
+    /// channel per PIXEL_MEAN entry), the proposal generator of MODEL.PROPOSAL_GENERATOR.NAME on its output shapes, and
+    /// MODEL.PIXEL_MEAN / PIXEL_STD.</summary>
     public static ProposalNetwork FromConfig(RcnnConfig cfg)
     {
         var backbone = ComponentBuilder.Backbone(cfg);
         return new ProposalNetwork(backbone, ComponentBuilder.ProposalGenerator(cfg, backbone), cfg.Model.PixelMean, cfg.Model.PixelStd);
     }
 
+    /// <summary>Training step: the proposal generator's losses (<c>loss_rpn_cls</c>, <c>loss_rpn_loc</c> for the RPN)
+    /// for a batch whose inputs all carry ground-truth <c>Instances</c>.</summary>
     public Dictionary<string, Tensor> Losses(IReadOnlyList<DetectionInput> inputs)
     {
         if (!training) throw new InvalidOperationException("Losses needs the model in training mode (call train()).");
@@ -43,6 +51,8 @@ public sealed class ProposalNetwork : nn.Module, ITrainableDetector
         return losses;
     }
 
+    /// <summary>Per image, the proposals (<c>proposal_boxes</c>, <c>objectness_logits</c>, best first), rescaled to
+    /// each input's Height/Width (its image size when not given).</summary>
     public List<Instances> Inference(IReadOnlyList<DetectionInput> inputs)
     {
         if (training) throw new InvalidOperationException("Inference needs the model in eval mode (call eval()).");

@@ -12,8 +12,15 @@ namespace Rcnn.Training.Modeling.ProposalGenerators;
 /// </summary>
 public abstract class ProposalGenerator : nn.Module
 {
+    /// <summary>Names the module (its TorchSharp module name).</summary>
     protected ProposalGenerator(string name) : base(name) { }
 
+    /// <summary>Proposals for every image; in training also the losses, else an empty dictionary.</summary>
+    /// <param name="images">The padded (N, C, H, W) batch and each image's unpadded size.</param>
+    /// <param name="features">Backbone features by name, each (N, C, Hi, Wi).</param>
+    /// <param name="gtInstances">Per image, ground truth with <c>gt_boxes</c>; required in training.</param>
+    /// <returns>Per image, Instances with (Ri, 4) <c>proposal_boxes</c> and (Ri,) <c>objectness_logits</c>; and the
+    /// scalar losses by name.</returns>
     public abstract (List<Instances> Proposals, Dictionary<string, Tensor> Losses) Forward(
         ImageList images, IReadOnlyDictionary<string, Tensor> features, IReadOnlyList<Instances>? gtInstances = null);
 }

@@ -24,7 +24,7 @@ public sealed partial class Rpn
                 $"MODEL.RPN.IN_FEATURES names '{f}', but the backbone outputs only [{string.Join(", ", inputShape.Keys)}].",
                 "MODEL.RPN.IN_FEATURES")).ToList();
 
-        var registries = ModelRegistries.Default;
+        var registries = ModelRegistries.Current;
         var anchorGenerator = registries.AnchorGenerator.Build(cfg, shapes);
         if (anchorGenerator is not DefaultAnchorGenerator anchors)
         {

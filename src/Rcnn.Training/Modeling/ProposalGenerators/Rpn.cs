@@ -12,7 +12,9 @@ namespace Rcnn.Training.Modeling.ProposalGenerators;
 /// </summary>
 public sealed partial class Rpn : ProposalGenerator
 {
+    /// <summary>Key of the objectness loss: binary cross-entropy over the sampled anchors.</summary>
     public const string LossClsKey = "loss_rpn_cls";
+    /// <summary>Key of the box-regression loss over the positive anchors.</summary>
     public const string LossLocKey = "loss_rpn_loc";
 
     private readonly string[] inFeatures;
@@ -101,22 +103,49 @@ public sealed partial class Rpn : ProposalGenerator
         RegisterComponents();
     }
 
+    /// <summary>The feature maps read, one anchor level each, in level order (MODEL.RPN.IN_FEATURES).</summary>
     public IReadOnlyList<string> InFeatures => this.inFeatures;
+    /// <summary>The head shared by all levels (module <c>rpn_head</c>).</summary>
     public StandardRpnHead Head => rpn_head;
+    /// <summary>Lays the anchors on each level's grid (module <c>anchor_generator</c>, no parameters).</summary>
     public DefaultAnchorGenerator AnchorGenerator => anchor_generator;
+    /// <summary>Labels anchors by IoU with the ground truth (MODEL.RPN.IOU_THRESHOLDS / IOU_LABELS; FromConfig allows
+    /// low-quality matches).</summary>
     public Matcher AnchorMatcher { get; }
+    /// <summary>Encodes and decodes the anchor deltas (MODEL.RPN.BBOX_REG_WEIGHTS).</summary>
     public Box2BoxTransform Box2BoxTransform { get; }
+    /// <summary>Anchors sampled per image for the losses, and the per-image loss divisor
+    /// (MODEL.RPN.BATCH_SIZE_PER_IMAGE).</summary>
     public int BatchSizePerImage { get; }
+    /// <summary>Target fraction of positives among the sampled anchors (MODEL.RPN.POSITIVE_FRACTION).</summary>
     public double PositiveFraction { get; }
+    /// <summary>Per level and image, the top-scoring proposals kept before NMS (MODEL.RPN.PRE_NMS_TOPK_TRAIN /
+    /// PRE_NMS_TOPK_TEST).</summary>
     public (int Train, int Test) PreNmsTopk { get; }
+    /// <summary>Proposals kept per image after NMS (MODEL.RPN.POST_NMS_TOPK_TRAIN / POST_NMS_TOPK_TEST).</summary>
     public (int Train, int Test) PostNmsTopk { get; }
+    /// <summary>IoU threshold of the proposals' NMS, run per level (MODEL.RPN.NMS_THRESH).</summary>
     public double NmsThresh { get; }
+    /// <summary>Proposals with a side &lt;= this after clipping are dropped (PROPOSAL_GENERATOR.MIN_SIZE).</summary>
     public double MinBoxSize { get; }
+    /// <summary>In training, anchors reaching more than this many pixels outside the image are ignored; negative keeps
+    /// them all (MODEL.RPN.BOUNDARY_THRESH).</summary>
     public double AnchorBoundaryThresh { get; }
+    /// <summary>Multipliers of loss_rpn_cls and loss_rpn_loc (from the config: LOSS_WEIGHT and
+    /// BBOX_REG_LOSS_WEIGHT x LOSS_WEIGHT).</summary>
     public (double Cls, double Loc) LossWeight { get; }
+    /// <summary>"smooth_l1" (on the deltas) or "giou" (on the decoded boxes) (MODEL.RPN.BBOX_REG_LOSS_TYPE).</summary>
     public string BoxRegLossType { get; }
+    /// <summary>Smooth-L1 beta of the box loss; 0 is plain L1 (MODEL.RPN.SMOOTH_L1_BETA).</summary>
     public double SmoothL1Beta { get; }
 
+    /// <summary>
+    /// Runs the head on each <see cref="InFeatures"/> map ((N, C, Hi, Wi)) and flattens its outputs in the anchors'
+    /// (Hi, Wi, A) order: per level (N, Hi*Wi*A) objectness logits and (N, Hi*Wi*A, 4) deltas. Returns per image up to
+    /// the post-NMS top-k proposals (see <see cref="PredictProposals"/>); in training also the scalar
+    /// <see cref="LossClsKey"/> and <see cref="LossLocKey"/> losses, which need <paramref name="gtInstances"/>
+    /// (one per image, with <c>gt_boxes</c>); in inference no losses.
+    /// </summary>
     public override (List<Instances> Proposals, Dictionary<string, Tensor> Losses) Forward(
         ImageList images, IReadOnlyDictionary<string, Tensor> features, IReadOnlyList<Instances>? gtInstances = null)
     {

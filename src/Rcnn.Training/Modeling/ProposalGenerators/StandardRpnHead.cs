@@ -65,7 +65,7 @@ public sealed class StandardRpnHead : nn.Module<IReadOnlyList<Tensor>, (List<Ten
             throw new ArgumentException(
                 $"The shared RPN head needs one channel count on every level, got [{string.Join(", ", inputShape.Select(s => s.Channels))}].",
                 nameof(inputShape));
-        using var built = ModelRegistries.Default.AnchorGenerator.Build(cfg, inputShape);
+        using var built = ModelRegistries.Current.AnchorGenerator.Build(cfg, inputShape);
         if (built is not DefaultAnchorGenerator anchors)
             throw new ConfigException(
                 $"StandardRPNHead reads the anchor count of a DefaultAnchorGenerator, but MODEL.ANCHOR_GENERATOR.NAME built a {built.GetType().Name}.",
@@ -78,8 +78,10 @@ public sealed class StandardRpnHead : nn.Module<IReadOnlyList<Tensor>, (List<Ten
         return new StandardRpnHead(channels[0], perLevel[0], anchors.BoxDim, cfg.Model.Rpn.ConvDims);
     }
 
+    /// <summary>A, the anchors per grid position: the objectness conv's output channels.</summary>
     public int NumAnchors { get; }
 
+    /// <summary>Deltas per anchor (4); the delta conv has A x BoxDim output channels.</summary>
     public int BoxDim { get; }
 
     /// <summary>Per level: logits (N, A, Hi, Wi) and deltas (N, A*boxDim, Hi, Wi).</summary>

@@ -6,6 +6,7 @@ namespace Rcnn.Training.Modeling;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class RegisterModuleAttribute(RegistryKind registry, string? name = null) : Attribute
 {
+    /// <summary>The registry the class is added to.</summary>
     public RegistryKind Registry { get; } = registry;
 
     /// <summary>The name configs use; the class name when not given (as detectron2's <c>@REGISTRY.register()</c>).</summary>

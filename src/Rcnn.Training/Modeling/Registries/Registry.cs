@@ -11,6 +11,10 @@ public sealed class Registry<TModule, TInput> : IModuleRegistry where TModule : 
     private readonly Dictionary<string, (Func<RcnnConfig, TInput, TModule> Factory, string Origin)> entries = new(StringComparer.Ordinal);
     private readonly Action? beforeUse;
 
+    /// <summary>An empty registry.</summary>
+    /// <param name="name">detectron2's registry name, e.g. <c>ROI_BOX_HEAD</c>.</param>
+    /// <param name="configKey">The config key whose value names the module to build, e.g.
+    /// <c>MODEL.ROI_BOX_HEAD.NAME</c>; it must be a key of <see cref="RcnnConfig"/>.</param>
     public Registry(string name, string configKey) : this(name, configKey, null) { }
 
     internal Registry(string name, string configKey, Action? beforeUse)
@@ -22,10 +26,15 @@ public sealed class Registry<TModule, TInput> : IModuleRegistry where TModule : 
         this.beforeUse = beforeUse;
     }
 
+    /// <summary>detectron2's registry name, e.g. <c>ROI_BOX_HEAD</c>.</summary>
     public string Name { get; }
+    /// <summary>The config key that names the module to build, e.g. <c>MODEL.ROI_BOX_HEAD.NAME</c>.</summary>
     public string ConfigKey { get; }
+    /// <summary><typeparamref name="TInput"/>: the input shape the factories take after the config.</summary>
     public Type InputType => typeof(TInput);
 
+    /// <summary>The registered names, in ordinal order. In a <see cref="ModelRegistries"/> set, first throws any error
+    /// from registering an assembly loaded since the last use.</summary>
     public IReadOnlyList<string> Names
     {
         get
@@ -35,6 +44,8 @@ public sealed class Registry<TModule, TInput> : IModuleRegistry where TModule : 
         }
     }
 
+    /// <summary>Whether a module is registered under <paramref name="name"/> (case-sensitive). Pending assembly
+    /// registration errors are thrown first, as in <see cref="Names"/>.</summary>
     public bool Contains(string name)
     {
         this.beforeUse?.Invoke();
@@ -45,6 +56,9 @@ public sealed class Registry<TModule, TInput> : IModuleRegistry where TModule : 
     public void Register(string name, Func<RcnnConfig, TInput, TModule> factory) =>
         Add(name, factory ?? throw new ArgumentNullException(nameof(factory)), "an explicit Register call");
 
+    /// <summary>Registers <paramref name="type"/>'s <c>public static FromConfig(RcnnConfig, TInput)</c> (or, for
+    /// <see cref="NoInput"/>, <c>FromConfig(RcnnConfig)</c>) under <paramref name="name"/>; a name can be registered
+    /// once.</summary>
     public void RegisterType(string name, Type type)
     {
         ArgumentNullException.ThrowIfNull(type);

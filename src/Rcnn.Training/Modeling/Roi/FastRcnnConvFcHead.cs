@@ -16,6 +16,13 @@ public sealed class FastRcnnConvFcHead : nn.Module<Tensor, Tensor>, IBoxHead
     private readonly List<Conv2dWithNorm> convs = new();
     private readonly List<Linear> fcs = new();
 
+    /// <summary>
+    /// conv1.. (3x3, padding 1, <paramref name="convNorm"/>, ReLU; biased only without a norm) of
+    /// <paramref name="convDims"/> channels, then fc1.. (Xavier-filled, ReLU) of <paramref name="fcDims"/> outputs;
+    /// at least one layer in all.
+    /// </summary>
+    /// <param name="inputShape">The pooled region's channels, height and width (height and width required).</param>
+    /// <param name="convNorm">Norm after each conv: "", "BN", "SyncBN", "FrozenBN" or "GN".</param>
     public FastRcnnConvFcHead(ShapeSpec inputShape, IReadOnlyList<int> convDims, IReadOnlyList<int> fcDims, string convNorm = "")
         : base(nameof(FastRcnnConvFcHead))
     {
@@ -55,6 +62,8 @@ public sealed class FastRcnnConvFcHead : nn.Module<Tensor, Tensor>, IBoxHead
     /// <summary>Channels (and height/width when no fc flattens them) of the output.</summary>
     public ShapeSpec OutputShape { get; }
 
+    /// <summary>(R, C, P, P) pooled regions to (R, last FC dim) when there are fcs (flattened before the first),
+    /// else to (R, last conv dim, P, P).</summary>
     public override Tensor forward(Tensor x)
     {
         foreach (var c in convs) x = c.call(x);

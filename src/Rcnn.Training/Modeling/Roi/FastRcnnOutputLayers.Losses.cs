@@ -7,7 +7,9 @@ namespace Rcnn.Training.Modeling.Roi;
 
 public sealed partial class FastRcnnOutputLayers
 {
+    /// <summary>Key of the classification loss: softmax cross-entropy over the K + 1 classes.</summary>
     public const string LossClsKey = "loss_cls";
+    /// <summary>Key of the box-regression loss over the foreground ROIs.</summary>
     public const string LossBoxRegKey = "loss_box_reg";
 
     /// <summary>

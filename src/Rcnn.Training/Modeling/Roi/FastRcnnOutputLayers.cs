@@ -14,7 +14,9 @@ namespace Rcnn.Training.Modeling.Roi;
 /// </summary>
 public sealed partial class FastRcnnOutputLayers : nn.Module<Tensor, (Tensor Scores, Tensor ProposalDeltas)>
 {
+    /// <summary>Smooth-L1 box loss on the deltas (BBOX_REG_LOSS_TYPE "smooth_l1").</summary>
     public const string SmoothL1LossType = "smooth_l1";
+    /// <summary>Generalized-IoU box loss on the decoded boxes (BBOX_REG_LOSS_TYPE "giou").</summary>
     public const string GiouLossType = "giou";
 
     private readonly Linear cls_score;
@@ -92,25 +94,36 @@ public sealed partial class FastRcnnOutputLayers : nn.Module<Tensor, (Tensor Sco
             testTopkPerImage: cfg.Test.DetectionsPerImage);
     }
 
+    /// <summary>K, the foreground classes (MODEL.ROI_HEADS.NUM_CLASSES); class index K is background.</summary>
     public int NumClasses { get; }
 
+    /// <summary>One set of 4 deltas for all classes instead of 4 per class, so (R, 4) rather than (R, 4K)
+    /// (MODEL.ROI_BOX_HEAD.CLS_AGNOSTIC_BBOX_REG).</summary>
     public bool ClsAgnosticBboxReg { get; }
 
+    /// <summary>Encodes and decodes the box deltas (weights: MODEL.ROI_BOX_HEAD.BBOX_REG_WEIGHTS).</summary>
     public Box2BoxTransform Box2BoxTransform { get; }
 
+    /// <summary>Smooth-L1 beta of the box loss; 0 is plain L1 (MODEL.ROI_BOX_HEAD.SMOOTH_L1_BETA).</summary>
     public double SmoothL1Beta { get; }
 
+    /// <summary><see cref="SmoothL1LossType"/> or <see cref="GiouLossType"/>
+    /// (ROI_BOX_HEAD.BBOX_REG_LOSS_TYPE).</summary>
     public string BoxRegLossType { get; }
 
+    /// <summary>Multiplier of loss_cls (1 from the config).</summary>
     public double LossClsWeight { get; }
 
+    /// <summary>Multiplier of loss_box_reg (MODEL.ROI_BOX_HEAD.BBOX_REG_LOSS_WEIGHT).</summary>
     public double LossBoxRegWeight { get; }
 
     /// <summary>A (roi, class) pair is kept only when its probability is strictly above this.</summary>
     public double TestScoreThresh { get; }
 
+    /// <summary>IoU threshold of the per-class NMS in inference (MODEL.ROI_HEADS.NMS_THRESH_TEST).</summary>
     public double TestNmsThresh { get; }
 
+    /// <summary>Detections kept per image, best first; negative keeps all (TEST.DETECTIONS_PER_IMAGE).</summary>
     public int TestTopkPerImage { get; }
 
     /// <summary>(R, K+1) class logits and (R, 4K) or (R, 4) deltas; x is (R, D) or (R, C, H, W), flattened first.</summary>

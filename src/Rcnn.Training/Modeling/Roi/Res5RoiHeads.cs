@@ -20,6 +20,18 @@ public sealed class Res5RoiHeads : RoiHeads
     private readonly FastRcnnOutputLayers box_predictor;
     private readonly string[] inFeatures;
 
+    /// <summary>Registers <c>pooler</c>, <c>res5</c> and <c>box_predictor</c>; builds the
+    /// <see cref="Sampler"/>.</summary>
+    /// <param name="numClasses">K (MODEL.ROI_HEADS.NUM_CLASSES); must equal <paramref name="boxPredictor"/>'s.</param>
+    /// <param name="batchSizePerImage">ROIs sampled per image (MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE).</param>
+    /// <param name="positiveFraction">Target foreground fraction (MODEL.ROI_HEADS.POSITIVE_FRACTION).</param>
+    /// <param name="proposalMatcher">Labels the proposals by IoU with the ground truth.</param>
+    /// <param name="proposalAppendGt">Whether the gt boxes join the proposals before sampling
+    /// (MODEL.ROI_HEADS.PROPOSAL_APPEND_GT).</param>
+    /// <param name="inFeatures">The one feature map the ROIs are pooled from (e.g. res4).</param>
+    /// <param name="pooler">Pools (R, C, P, P) regions from that map.</param>
+    /// <param name="res5">Maps the pooled regions to (R, D, P / 2, P / 2) (see <see cref="BuildRes5Block"/>).</param>
+    /// <param name="boxPredictor">Predicts from the (R, D) spatial mean of the res5 output.</param>
     public Res5RoiHeads(int numClasses, int batchSizePerImage, double positiveFraction, Matcher proposalMatcher,
         bool proposalAppendGt, IReadOnlyList<string> inFeatures, RoiPooler pooler, nn.Module<Tensor, Tensor> res5,
         FastRcnnOutputLayers boxPredictor)
@@ -90,22 +102,34 @@ public sealed class Res5RoiHeads : RoiHeads
         return (nn.Sequential(blocks), outChannels);
     }
 
+    /// <summary>Matches, labels and samples the proposals in training.</summary>
     public RoiSampler Sampler { get; }
 
+    /// <summary>The single feature map the ROIs are pooled from (MODEL.ROI_HEADS.IN_FEATURES, e.g. res4).</summary>
     public IReadOnlyList<string> InFeatures => inFeatures;
 
+    /// <summary>K, the foreground classes; background is class K.</summary>
     public int NumClasses => Sampler.NumClasses;
 
+    /// <summary>Pools each proposal to (C, P, P), P = POOLER_RESOLUTION (module <c>pooler</c>).</summary>
     public RoiPooler Pooler => pooler;
 
+    /// <summary>ResNet's fifth stage, run on the pooled regions (module <c>res5</c>).</summary>
     public nn.Module<Tensor, Tensor> Res5 => res5;
 
+    /// <summary>Class logits and box deltas from the averaged res5 output (module <c>box_predictor</c>).</summary>
     public FastRcnnOutputLayers BoxPredictor => box_predictor;
 
     /// <summary>See <see cref="RoiSampler.LabelAndSampleProposals"/>.</summary>
     public List<Instances> LabelAndSampleProposals(IReadOnlyList<Instances> proposals, IReadOnlyList<Instances> targets) =>
         Sampler.LabelAndSampleProposals(proposals, targets);
 
+    /// <summary>
+    /// Pools the proposals from the (N, C, H, W) input map to (R, C, P, P), runs res5, averages over space to (R, D)
+    /// and predicts (R, K + 1) logits and (R, 4K) deltas. Training (needs <paramref name="targets"/>) samples the
+    /// proposals first and returns no instances with <c>loss_cls</c> and <c>loss_box_reg</c>; inference returns per
+    /// image the detections (<c>pred_boxes</c>, <c>scores</c>, <c>pred_classes</c>) and no losses.
+    /// </summary>
     public override (List<Instances> Results, Dictionary<string, Tensor> Losses) Forward(ImageList images,
         IReadOnlyDictionary<string, Tensor> features, IReadOnlyList<Instances> proposals, IReadOnlyList<Instances>? targets = null)
     {

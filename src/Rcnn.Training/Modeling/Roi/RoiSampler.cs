@@ -11,6 +11,8 @@ namespace Rcnn.Training.Modeling.Roi;
 /// </summary>
 public sealed class RoiSampler
 {
+    /// <summary>Stores the sampling settings (MODEL.ROI_HEADS.* in the ROI heads' FromConfig) after checking their
+    /// ranges.</summary>
     public RoiSampler(int numClasses, int batchSizePerImage, double positiveFraction, Matcher proposalMatcher, bool proposalAppendGt)
     {
         if (numClasses <= 0) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "NUM_CLASSES must be positive");
@@ -25,10 +27,15 @@ public sealed class RoiSampler
         ProposalAppendGt = proposalAppendGt;
     }
 
+    /// <summary>K, the foreground classes; background ROIs get <c>gt_classes</c> = K.</summary>
     public int NumClasses { get; }
+    /// <summary>At most this many ROIs are sampled per image (MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE).</summary>
     public int BatchSizePerImage { get; }
+    /// <summary>Target fraction of foreground among the sampled ROIs (MODEL.ROI_HEADS.POSITIVE_FRACTION).</summary>
     public double PositiveFraction { get; }
+    /// <summary>Labels proposals by best IoU with the gt (MODEL.ROI_HEADS.IOU_THRESHOLDS / IOU_LABELS).</summary>
     public Matcher ProposalMatcher { get; }
+    /// <summary>Whether the gt boxes join the proposals before matching (MODEL.ROI_HEADS.PROPOSAL_APPEND_GT).</summary>
     public bool ProposalAppendGt { get; }
 
     /// <summary>Random source of the sampling (on the proposals' device); null uses torch's global generator.</summary>

@@ -19,6 +19,19 @@ public sealed class StandardRoiHeads : RoiHeads
     private readonly FastRcnnOutputLayers box_predictor;
     private readonly string[] inFeatures;
 
+    /// <summary>Registers <c>box_pooler</c>, <c>box_head</c> and <c>box_predictor</c> and builds the
+    /// <see cref="Sampler"/>.</summary>
+    /// <param name="numClasses">K (MODEL.ROI_HEADS.NUM_CLASSES); must equal <paramref name="boxPredictor"/>'s.</param>
+    /// <param name="batchSizePerImage">ROIs sampled per image (MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE).</param>
+    /// <param name="positiveFraction">Target foreground fraction (MODEL.ROI_HEADS.POSITIVE_FRACTION).</param>
+    /// <param name="proposalMatcher">Labels the proposals by IoU with the ground truth.</param>
+    /// <param name="proposalAppendGt">Whether the gt boxes join the proposals before sampling
+    /// (MODEL.ROI_HEADS.PROPOSAL_APPEND_GT).</param>
+    /// <param name="inFeatures">The feature maps the ROIs are pooled from, finest first (e.g. p2..p5).</param>
+    /// <param name="boxPooler">Pools (R, C, P, P) regions, each from the level its size selects.</param>
+    /// <param name="boxHead">Maps the pooled regions to the predictor's input, e.g. (R, FC_DIM).</param>
+    /// <param name="boxPredictor">Predicts class logits and box deltas from the box head's output.</param>
+    /// <param name="trainOnPredBoxes">See <see cref="TrainOnPredBoxes"/>.</param>
     public StandardRoiHeads(int numClasses, int batchSizePerImage, double positiveFraction, Matcher proposalMatcher,
         bool proposalAppendGt, IReadOnlyList<string> inFeatures, RoiPooler boxPooler, nn.Module<Tensor, Tensor> boxHead,
         FastRcnnOutputLayers boxPredictor, bool trainOnPredBoxes = false)
@@ -62,7 +75,7 @@ public sealed class StandardRoiHeads : RoiHeads
         int resolution = box.PoolerResolution;
         var pooler = new RoiPooler(resolution, shapes.Select(s => 1.0 / s.Stride).ToArray(), box.PoolerSamplingRatio, box.PoolerType);
         var pooled = new ShapeSpec(channels[0], 0, resolution, resolution);
-        var built = ModelRegistries.Default.RoiBoxHead.Build(cfg, pooled);
+        var built = ModelRegistries.Current.RoiBoxHead.Build(cfg, pooled);
         if (built is not nn.Module<Tensor, Tensor> boxHead)
             throw new ConfigException(
                 $"The box head '{box.Name}' is a {built.GetType().Name}, not a module from Tensor to Tensor.", "MODEL.ROI_BOX_HEAD.NAME");
@@ -72,26 +85,41 @@ public sealed class StandardRoiHeads : RoiHeads
             box.TrainOnPredBoxes);
     }
 
+    /// <summary>Matches, labels and samples the proposals in training.</summary>
     public RoiSampler Sampler { get; }
 
+    /// <summary>The maps the ROIs are pooled from, finest first (MODEL.ROI_HEADS.IN_FEATURES, e.g. p2..p5).</summary>
     public IReadOnlyList<string> InFeatures => inFeatures;
 
+    /// <summary>K, the foreground classes; background is class K.</summary>
     public int NumClasses => Sampler.NumClasses;
 
     /// <summary>After computing the losses, replace the sampled proposal boxes by the predicted boxes of their gt class
     /// (for heads that run after the box head; detectron2's TRAIN_ON_PRED_BOXES).</summary>
     public bool TrainOnPredBoxes { get; }
 
+    /// <summary>Pools each proposal to (C, P, P) from the level its size selects, P = POOLER_RESOLUTION
+    /// (module <c>box_pooler</c>).</summary>
     public RoiPooler BoxPooler => box_pooler;
 
+    /// <summary>Maps (R, C, P, P) pooled regions to per-ROI features, e.g. (R, FC_DIM); module
+    /// <c>box_head</c>.</summary>
     public nn.Module<Tensor, Tensor> BoxHead => box_head;
 
+    /// <summary>Class logits and box deltas from the box head's output (module <c>box_predictor</c>).</summary>
     public FastRcnnOutputLayers BoxPredictor => box_predictor;
 
     /// <summary>See <see cref="RoiSampler.LabelAndSampleProposals"/>.</summary>
     public List<Instances> LabelAndSampleProposals(IReadOnlyList<Instances> proposals, IReadOnlyList<Instances> targets) =>
         Sampler.LabelAndSampleProposals(proposals, targets);
 
+    /// <summary>
+    /// Pools the proposals from the IN_FEATURES maps to (R, C, P, P), runs the box head and predicts (R, K + 1) logits
+    /// and (R, 4K) deltas ((R, 4) class-agnostic). Training (needs <paramref name="targets"/>) samples the proposals
+    /// first and returns them (with <c>gt_classes</c>, and predicted boxes as <c>proposal_boxes</c> under
+    /// <see cref="TrainOnPredBoxes"/>) with <c>loss_cls</c> and <c>loss_box_reg</c>; inference returns per image the
+    /// detections (<c>pred_boxes</c>, <c>scores</c>, <c>pred_classes</c>) and no losses.
+    /// </summary>
     public override (List<Instances> Results, Dictionary<string, Tensor> Losses) Forward(ImageList images,
         IReadOnlyDictionary<string, Tensor> features, IReadOnlyList<Instances> proposals, IReadOnlyList<Instances>? targets = null)
     {

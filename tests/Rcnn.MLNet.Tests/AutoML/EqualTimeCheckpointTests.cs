@@ -1,6 +1,7 @@
 using Rcnn.MLNet.AutoML;
+using Rcnn.Tests.Shared;
 
-namespace Rcnn.Cli.Tests;
+namespace Rcnn.MLNet.Tests.AutoML;
 
 /// <summary>
 /// Equal-time checkpoints in a real (tiny) experiment: trial 0 pauses at its checkpoint iteration; trial 1, a much
@@ -28,8 +29,8 @@ public sealed class EqualTimeCheckpointTests
     [TestMethod]
     public async Task AFasterTrialDoesMoreIterationsBeforeItsCheckpoint()
     {
-        var (catalog, cfg) = TestData.MiniExperiment("equal-time");
-        string output = TestData.TempDir("equal-time-out");
+        var (catalog, cfg) = MiniData.MiniExperiment("equal-time");
+        string output = MiniData.TempDir("equal-time-out");
         double[] anchors = [16, 32, 64, 128, 256];
         var slow = new DetectionParameters(18, 0.01, 192, anchors, 64, 60, FpnChannels: 256);
         // A long schedule, so that however much faster it runs here (3-7x seen), it pauses on time before its end.

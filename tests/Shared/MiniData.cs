@@ -1,7 +1,12 @@
-namespace Rcnn.Cli.Tests;
+using Rcnn.MLNet.AutoConfig;
+using Rcnn.Training.Config;
+using Rcnn.Training.Data;
 
-/// <summary>Small Pascal VOC roots cut from the bundled BCCD data, in temporary folders, and the in-process CLI.</summary>
-internal static class TestData
+namespace Rcnn.Tests.Shared;
+
+/// <summary>Small Pascal VOC roots cut from the bundled BCCD data, in temporary folders, and the tiny-run config
+/// experiments in tests start from; shared by the CLI and ML.NET test projects (linked into both).</summary>
+internal static class MiniData
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
@@ -14,8 +19,8 @@ internal static class TestData
         throw new DirectoryNotFoundException("Rcnn.MLNet.sln not found above the test output folder.");
     }
 
-    /// <summary>This test run's scratch root (checkpoints are ~200 MB each), deleted by <see cref="TestRunCleanup"/>.</summary>
-    public static string RunRoot { get; } = Path.Combine(Path.GetTempPath(), "rcnn-cli-tests", Guid.NewGuid().ToString("N")[..12]);
+    /// <summary>This test run's scratch root (checkpoints are ~200 MB each); each test project deletes it when its run ends.</summary>
+    public static string RunRoot { get; } = Path.Combine(Path.GetTempPath(), "rcnn-tests", Guid.NewGuid().ToString("N")[..12]);
 
     public static string TempDir(string name)
     {
@@ -25,14 +30,14 @@ internal static class TestData
     }
 
     /// <summary>A <see cref="MiniVoc"/> of 4 train and 2 val images registered as "train" and "val" (BCCD's classes),
-    /// and the tiny-run config (the auto base with <see cref="TinyOverrides"/>) experiments in tests start from.</summary>
-    public static (Rcnn.Training.Data.DatasetCatalog Catalog, Rcnn.Training.Config.RcnnConfig Config) MiniExperiment(string name)
+    /// and the tiny-run config (the from-scratch preset with <see cref="TinyOverrides"/>) experiments in tests start from.</summary>
+    public static (DatasetCatalog Catalog, RcnnConfig Config) MiniExperiment(string name)
     {
         string voc = MiniVoc(name, 4, 2);
-        var catalog = new Rcnn.Training.Data.DatasetCatalog(Rcnn.Training.Data.DatasetLog.FromAction(_ => { }));
+        var catalog = new DatasetCatalog(DatasetLog.FromAction(_ => { }));
         catalog.RegisterPascalVoc("train", voc, "train", ["Platelets", "RBC", "WBC"]);
         catalog.RegisterPascalVoc("val", voc, "val", ["Platelets", "RBC", "WBC"]);
-        var cfg = Rcnn.Training.Config.RcnnConfig.FromFile(ConfigFiles.Find(ConfigFiles.AutoBase));
+        var cfg = ConfigPresets.Load(AutoConfigPicker.ScratchPreset);
         cfg.MergeFromList(TinyOverrides);
         return (catalog, cfg);
     }

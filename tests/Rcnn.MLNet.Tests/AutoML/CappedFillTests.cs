@@ -1,6 +1,7 @@
 using Rcnn.MLNet.AutoML;
+using Rcnn.Tests.Shared;
 
-namespace Rcnn.Cli.Tests;
+namespace Rcnn.MLNet.Tests.AutoML;
 
 /// <summary>
 /// A capped fill in a real (tiny) experiment: two trials train to their checkpoint (5 of 10 iterations), the better one
@@ -13,8 +14,8 @@ public sealed class CappedFillTests
     [TestMethod]
     public async Task TheRunnerUpTrainsOnWhenTheCappedSurvivorEndsEarly()
     {
-        var (catalog, cfg) = TestData.MiniExperiment("capped-fill");
-        string output = TestData.TempDir("capped-fill-out");
+        var (catalog, cfg) = MiniData.MiniExperiment("capped-fill");
+        string output = MiniData.TempDir("capped-fill-out");
         double[] anchors = [16, 32, 64, 128, 256];
         var space = new DetectionSearchSpace
         {

@@ -1,9 +1,10 @@
 using Rcnn.MLNet.AutoConfig;
+using Rcnn.Tests.Shared;
 using Rcnn.Training.Config;
 using Rcnn.Training.Data;
 using Rcnn.Training.Solver;
 
-namespace Rcnn.Cli.Tests;
+namespace Rcnn.MLNet.Tests.AutoConfig;
 
 /// <summary>The auto-config's statistics and picks against hand-computed numbers. No training; about 1 s.</summary>
 [TestClass]
@@ -41,7 +42,7 @@ public sealed class AutoConfigTests
         // p5 / p50 / p95 of sqrt(w*h)/480 = 0.08938 / 0.21454 / 0.34833, 13.50 objects per image, at most 30. Our
         // loader drops 2 more degenerate boxes (3941), which moves the percentiles by less than 0.001.
         var catalog = new DatasetCatalog(DatasetLog.FromAction(_ => { }));
-        catalog.RegisterPascalVoc("bccd", TestData.BccdRoot, "trainval", ["RBC", "WBC", "Platelets"]);
+        catalog.RegisterPascalVoc("bccd", MiniData.BccdRoot, "trainval", ["RBC", "WBC", "Platelets"]);
         var s = DatasetStatistics.From(catalog.GetRecords("bccd"), 3);
         Assert.AreEqual(292, s.ImageCount);
         Assert.AreEqual(3943, s.ObjectCount, 5);
@@ -157,16 +158,5 @@ public sealed class AutoConfigTests
         // Short budgets cap at 320 even when the objects would like more; small images are not upscaled past their size.
         Assert.AreEqual(320, AutoConfigPicker.PickShape(s, TimeSpan.FromMinutes(5)).ShortSide);
         Assert.AreEqual(256, AutoConfigPicker.PickShape(s with { MedianShortSide = 200 }, TimeSpan.FromHours(2)).ShortSide);
-    }
-
-    [TestMethod]
-    public void TimeBudgetParsing()
-    {
-        Assert.AreEqual(TimeSpan.FromMinutes(30), TimeBudget.Parse("30m", "--t"));
-        Assert.AreEqual(TimeSpan.FromMinutes(90), TimeBudget.Parse("1h30m", "--t"));
-        Assert.AreEqual(TimeSpan.FromSeconds(90), TimeBudget.Parse("90s", "--t"));
-        Assert.AreEqual(TimeSpan.FromMinutes(20), TimeBudget.Parse("20", "--t"));
-        Assert.IsFalse(TimeBudget.TryParse("0m", out _));
-        Assert.IsFalse(TimeBudget.TryParse("10 minutes", out _));
     }
 }

@@ -11,15 +11,15 @@ using Rcnn.Training.Data;
 // The ML.NET quick start on the bundled BCCD data (datasets/bccd):
 //   dotnet run -c Release --project samples/MLNetQuickStart                      train 300 iterations (~9 min on 2 cores), save, score, evaluate
 //   dotnet run -c Release --project samples/MLNetQuickStart -- --iterations 20 --train-images 16 --test-images 8 --out /tmp/q
-//   dotnet run -c Release --project samples/MLNetQuickStart -- score detector.zip a.jpg b.jpg   one JSON line per image
+// Scoring the saved model needs no training libraries: samples/ScoreOnly.
 if (args.Length > 0 && args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: MLNetQuickStart [--iterations N] [--train-images N] [--test-images N] [--out DIR]\n       MLNetQuickStart score <model.zip> <image>...");
+    Console.WriteLine("usage: MLNetQuickStart [--iterations N] [--train-images N] [--test-images N] [--out DIR]");
     return 0;
 }
 try
 {
-    return args.Length > 0 && args[0] == "score" ? QuickStart.Score(args[1..]) : QuickStart.Train(args);
+    return QuickStart.Train(args);
 }
 catch (Exception e) when (e is ArgumentException or InvalidOperationException or FileNotFoundException or DirectoryNotFoundException)
 {
@@ -62,65 +62,6 @@ public static class QuickStart
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MAP50 {metrics.MAP50:F4}  MAP50_95 {metrics.MAP50_95:F4}"));
         foreach (var (name, ap) in metrics.PerClassAP50) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  AP50 {name}: {ap:F4}"));
         return 0;
-    }
-
-    /// <summary>Loads a saved model (nothing else from this run) and prints each image's detections as JSON, then
-    /// whether libtorch ended up loaded in this process (scoring must not need it).</summary>
-    public static int Score(string[] args)
-    {
-        if (args.Length < 2) throw new ArgumentException("score needs <model.zip> <image>...");
-        var mlContext = new MLContext();
-        var model = mlContext.Model.Load(args[0], out _);
-        var rows = args[1..].Select(p => new DetectionDatasetRow { ImagePath = Path.GetFullPath(p) }).ToList();
-        IDataView data = mlContext.Data.LoadFromEnumerable(rows);
-        // A whole training pipeline starts from ImagePath; a scoring-only model takes the image itself (the saved
-        // input schema cannot tell: ML.NET does not save image columns in it).
-        if (!Accepts(model, data))
-            data = mlContext.Transforms.LoadImages("Image", "", "ImagePath").Fit(data).Transform(data);
-        var scored = model.Transform(data);
-        foreach (var line in ScoredJson(scored, rows.Select(r => r.ImagePath).ToList())) Console.WriteLine(line);
-        bool libtorch = File.Exists("/proc/self/maps") && File.ReadAllText("/proc/self/maps").Contains("libtorch", StringComparison.Ordinal);
-        Console.WriteLine(JsonSerializer.Serialize(new { libtorch_loaded = libtorch }));
-        return 0;
-    }
-
-    /// <summary>One JSON object per row (labels, scores, boxes with round-trip float text).</summary>
-    public static IEnumerable<string> ScoredJson(IDataView scored, IReadOnlyList<string> names)
-    {
-        using var cursor = scored.GetRowCursor(scored.Schema.Where(c => c.Name is "PredictedLabel" or "Score" or "PredictedBoundingBoxes"));
-        var labels = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(scored.Schema["PredictedLabel"]);
-        var scores = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
-        var boxes = cursor.GetGetter<VBuffer<float>>(scored.Schema["PredictedBoundingBoxes"]);
-        VBuffer<ReadOnlyMemory<char>> l = default;
-        VBuffer<float> s = default, b = default;
-        var lines = new List<string>();
-        while (cursor.MoveNext())
-        {
-            labels(ref l);
-            scores(ref s);
-            boxes(ref b);
-            lines.Add(JsonSerializer.Serialize(new
-            {
-                image = Path.GetFileName(names[(int)cursor.Position]),
-                labels = l.DenseValues().Select(v => v.ToString()).ToArray(),
-                scores = s.DenseValues().Select(v => v.ToString("R", CultureInfo.InvariantCulture)).ToArray(),
-                boxes = b.DenseValues().Select(v => v.ToString("R", CultureInfo.InvariantCulture)).ToArray(),
-            }));
-        }
-        return lines;
-    }
-
-    private static bool Accepts(ITransformer model, IDataView data)
-    {
-        try
-        {
-            model.GetOutputSchema(data.Schema);
-            return true;
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            return false;
-        }
     }
 
     private static IDataView Take(MLContext mlContext, IDataView data, int count) =>

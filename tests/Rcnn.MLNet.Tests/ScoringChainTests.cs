@@ -139,8 +139,8 @@ public sealed class ScoringChainTests
         var zip = Path.Combine(dir, "fake.zip");
         ml.Model.Save(model, data.Schema, zip);
 
-        var before = QuickStart.ScoredJson(model.Transform(data), images).ToArray();
-        var child = TestData.RunSample(["score", zip, .. images]);
+        var before = ScoredRows.Json(model.Transform(data), images).ToArray();
+        var child = TestData.RunScoreOnly([zip, .. images]);
         CollectionAssert.AreEqual(before, child[..^1], "the fresh process scores differently");
         Assert.AreEqual("{\"libtorch_loaded\":false}", child[^1], "scoring a saved model must not load libtorch");
         // And the numbers are the hand-computed ones.

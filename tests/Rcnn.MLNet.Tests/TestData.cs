@@ -33,9 +33,14 @@ internal static class TestData
     }
 
     /// <summary>Runs the quick-start sample (a fresh process) with <paramref name="args"/>; returns its stdout lines.</summary>
-    public static string[] RunSample(params string[] args)
+    public static string[] RunSample(params string[] args) => RunSample("MLNetQuickStart", args);
+
+    /// <summary>Runs the scoring-only sample (a fresh process with no training libraries) on a saved model and images.</summary>
+    public static string[] RunScoreOnly(params string[] args) => RunSample("ScoreOnly", args);
+
+    private static string[] RunSample(string sample, string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "MLNetQuickStart.dll");
+        var dll = Path.Combine(AppContext.BaseDirectory, sample + ".dll");
         Assert.IsTrue(File.Exists(dll), $"{dll} is missing (the test project references the sample).");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("exec");

@@ -84,8 +84,8 @@ public sealed class TrainingPipelineTests
         // Saved, then loaded and scored in a fresh process: identical output, and libtorch never loaded there.
         string zip = Path.Combine(options.OutputFolder, "detector.zip");
         ml.Model.Save(model, train.Schema, zip);
-        var before = QuickStart.ScoredJson(model.Transform(test), testImages).ToArray();
-        var child = TestData.RunSample(["score", zip, .. testImages]);
+        var before = ScoredRows.Json(model.Transform(test), testImages).ToArray();
+        var child = TestData.RunScoreOnly([zip, .. testImages]);
         CollectionAssert.AreEqual(before, child[..^1], "a fresh process scores the saved model differently");
         Assert.AreEqual("{\"libtorch_loaded\":false}", child[^1]);
     }

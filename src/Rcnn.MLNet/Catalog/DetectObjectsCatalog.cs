@@ -4,7 +4,7 @@ using Rcnn.MLNet.Scoring;
 namespace Rcnn.MLNet.Catalog;
 
 /// <summary><c>mlContext.Transforms.DetectObjects(...)</c>: train a Faster R-CNN, or wrap one already exported to ONNX.</summary>
-public static partial class DetectObjectsCatalog
+public static class DetectObjectsCatalog
 {
     /// <summary>
     /// Scores an exported detector (<c>DetectorOnnxExporter</c> with <c>InputLayout = FlatPixels</c>) on the image

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Rcnn.Training.Layers;
 using static TorchSharp.torch;
 
 namespace Rcnn.Training.Checkpoint;
@@ -47,7 +48,7 @@ public static partial class Detectron2Pickle
             {
                 string norm = target[..^".weight".Length];
                 result[norm + ".running_mean"] = zeros(t.shape[0]);
-                result[norm + ".running_var"] = full(t.shape[0], 1 - eps);
+                result[norm + ".running_var"] = Scalars.Full([t.shape[0]], 1 - eps, t.dtype, t.device);
             }
         }
         return result;

@@ -3,7 +3,7 @@ using Rcnn.MLNet.Training;
 
 namespace Rcnn.MLNet.Catalog;
 
-public static partial class DetectObjectsCatalog
+public static class DetectObjectsTrainingCatalog
 {
     /// <summary>Trains a Faster R-CNN detector in Fit; see <see cref="DetectObjectsOptions"/>.</summary>
     public static DetectObjectsEstimator DetectObjects(this TransformsCatalog catalog, DetectObjectsOptions options)

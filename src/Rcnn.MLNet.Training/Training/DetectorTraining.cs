@@ -65,7 +65,7 @@ internal static class DetectorTraining
                 var reserve = BudgetReserve.Measured(0, speed.InferenceSecondsPerImage, validate ? AutoSchedule.EvaluationsPerSchedule * validationRecords.Count : 0);
                 AutoConfigPicker.PickIterations(choice, budget - clock.Elapsed, speed.IterationsPerSecond, reserve);
                 cfg.MergeFromList(AutoConfigPicker.ScheduleOverrides(choice.MaxIter!.Value));
-                trainDeadline = DateTime.UtcNow.AddSeconds(Math.Max(1, reserve.TrainingSeconds(budget - clock.Elapsed)));
+                trainDeadline = DateTime.UtcNow.AddSeconds(Math.Max(1, reserve.TrainingWindowSeconds(budget - clock.Elapsed)));
                 refitter = new DeadlineRefitter(0, trainDeadline.Value);
             }
             if (validate)

@@ -130,6 +130,13 @@ public sealed class AutoConfigTests
         StringAssert.Contains(c.Reasons.Single(r => r.Setting == "iterations").Why, "0.58 it/s measured x 1142 s (the budget left less 58 s: 0.15 s/image");
         // Validating while training: 20 evaluations of 50 images, once each: 57.6 + 0.15 * 1000 = 207.6 s.
         Assert.AreEqual(207.6, BudgetReserve.Measured(92, 0.15, 20 * 50).Seconds, 1e-9);
+        // Validation is reserved when iterations are picked, but it happens before the training deadline.
+        var validating = BudgetReserve.Measured(92, 0.15, 20 * 50);
+        Assert.AreEqual(150, validating.WhileTrainingSeconds, 1e-9);
+        Assert.AreEqual(57.6, validating.AfterTrainingSeconds, 1e-9);
+        Assert.AreEqual(36000 - 207.6, validating.TrainingSeconds(TimeSpan.FromHours(10)), 1e-9);
+        Assert.AreEqual(36000 - 57.6, validating.TrainingWindowSeconds(TimeSpan.FromHours(10)), 1e-9);
+        Assert.AreEqual(0, BudgetReserve.Unmeasured(TimeSpan.FromHours(10)).WhileTrainingSeconds);
         StringAssert.Contains(BudgetReserve.Measured(92, 0.15, 1000).Why, "1000 validation predictions while training");
         // A ten-hour budget keeps the same minute, not an hour; with no test data only the artefacts' 30 s.
         Assert.AreEqual(36000 - 57.6, reserve.TrainingSeconds(TimeSpan.FromHours(10)), 1e-9);

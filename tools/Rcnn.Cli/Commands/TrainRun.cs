@@ -54,7 +54,7 @@ public sealed class TrainRun(TrainOptions o, CliContext ctx)
 
         using var budgetStop = new CancellationTokenSource();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(budgetStop.Token, ctx.Stop);
-        double trainSeconds = (reserve ?? BudgetReserve.Unmeasured(o.Budget)).TrainingSeconds(o.Budget) - clock.Elapsed.TotalSeconds;
+        double trainSeconds = (reserve ?? BudgetReserve.Unmeasured(o.Budget)).TrainingWindowSeconds(o.Budget) - clock.Elapsed.TotalSeconds;
         budgetStop.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, trainSeconds)));
         var trainDeadline = DateTime.UtcNow.AddSeconds(Math.Max(1, trainSeconds));
 

@@ -122,10 +122,11 @@ public sealed class DetectionExperiment
     /// <c>1 - stopFraction</c> at each checkpoint resume from their own checkpoints; with <paramref name="fillBudget"/>
     /// one bracket runs and its single survivor trains on until the budget ends; with <paramref name="equalTime"/> the
     /// trials are compared after equal training time rather than equal iterations; <paramref name="maxFillIterations"/>
-    /// caps the survivor's fitted schedule (it then ends before the budget).</summary>
+    /// caps the survivor's fitted schedule (it then ends before the budget); a challenger ranks above trial 0, the
+    /// space's default point, only when its score beats trial 0's by more than <paramref name="incumbentMargin"/>.</summary>
     public DetectionExperiment SetSuccessiveHalvingTuner(IReadOnlyList<double>? checkpointFractions = null, double stopFraction = 0.5,
-        int trialsPerBracket = 4, bool fillBudget = false, bool equalTime = false, int? maxFillIterations = null) =>
-        SetTuner(new SuccessiveHalvingTuner(space, seed, checkpointFractions, stopFraction, trialsPerBracket, fillBudget, equalTime, maxFillIterations));
+        int trialsPerBracket = 4, bool fillBudget = false, bool equalTime = false, int? maxFillIterations = null, double incumbentMargin = 0) =>
+        SetTuner(new SuccessiveHalvingTuner(space, seed, checkpointFractions, stopFraction, trialsPerBracket, fillBudget, equalTime, maxFillIterations, incumbentMargin));
 
     public DetectionExperiment SetMonitor(IDetectionMonitor detectionMonitor)
     {

@@ -11,7 +11,10 @@ namespace Rcnn.MLNet.AutoML;
 /// gets the rest of the budget instead of its nominal iterations (at most <see cref="MaxFillIterations"/>, when set); when
 /// it finishes before the budget (validation ended it, or the cap), the next best trial of the last checkpoint trains on
 /// in the time left; otherwise a new bracket starts when one ends. With
-/// <see cref="EqualTimeCheckpoints"/> the trials are compared at equal training time instead of equal iterations.
+/// <see cref="EqualTimeCheckpoints"/> the trials are compared at equal training time instead of equal iterations. With
+/// an <see cref="IncumbentMargin"/>, trial 0, when it is the space's default point, is ranked above any challenger that
+/// does not beat its score by more than the margin: an early checkpoint's score is noisy, and a lead smaller than that
+/// noise is no reason to leave the configuration chosen by the data for one never tried on it.
 /// </summary>
 public sealed class SuccessiveHalvingTuner : IDetectionTuner
 {
@@ -20,7 +23,7 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
 
     public SuccessiveHalvingTuner(DetectionSearchSpace space, int seed, IReadOnlyList<double>? checkpointFractions = null,
         double stopFraction = 0.5, int trialsPerBracket = 4, bool fillBudget = false, bool equalTimeCheckpoints = false,
-        int? maxFillIterations = null)
+        int? maxFillIterations = null, double incumbentMargin = 0)
     {
         ArgumentNullException.ThrowIfNull(space);
         space.Validate();
@@ -30,6 +33,7 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
         if (stopFraction is < 0 or >= 1 || double.IsNaN(stopFraction)) throw new ArgumentOutOfRangeException(nameof(stopFraction), stopFraction, "must be in [0, 1).");
         if (trialsPerBracket < 1) throw new ArgumentOutOfRangeException(nameof(trialsPerBracket), trialsPerBracket, "must be >= 1.");
         if (maxFillIterations is < 1) throw new ArgumentOutOfRangeException(nameof(maxFillIterations), maxFillIterations, "must be >= 1.");
+        if (incumbentMargin is < 0 or >= 1 || double.IsNaN(incumbentMargin)) throw new ArgumentOutOfRangeException(nameof(incumbentMargin), incumbentMargin, "must be in [0, 1).");
         this.space = space;
         rng = new Random(seed);
         CheckpointFractions = checkpointFractions.Distinct().Order().ToArray();
@@ -38,6 +42,7 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
         FillBudget = fillBudget;
         EqualTimeCheckpoints = equalTimeCheckpoints;
         MaxFillIterations = maxFillIterations;
+        IncumbentMargin = space.Default is null ? 0 : incumbentMargin;
     }
 
     public IReadOnlyList<double> CheckpointFractions { get; }
@@ -52,6 +57,10 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
 
     /// <summary>With <see cref="FillBudget"/>: the most iterations the survivor's fitted schedule may have; null for no limit.</summary>
     public int? MaxFillIterations { get; }
+
+    /// <summary>How much (in the checkpoint's score, MAP50) a challenger must beat trial 0, the space's default point, by
+    /// to rank above it; 0 when the space has no default point.</summary>
+    public double IncumbentMargin { get; }
 
     /// <summary>How many of <paramref name="n"/> trials scored at a checkpoint are promoted.</summary>
     public int Keep(int n) => n <= 0 ? 0 : Math.Max(1, n - (int)Math.Floor(n * StopFraction));
@@ -106,7 +115,9 @@ public sealed class SuccessiveHalvingTuner : IDetectionTuner
         return next is null ? DetectionTrialStep.Stop : DetectionTrialStep.Resume(next.TrialId, toDeadline: true, MaxFillIterations);
     }
 
-    private static double Score(DetectionTrialStatus t, int k) => double.IsNaN(t.CheckpointScores[k]) ? 0 : t.CheckpointScores[k];
+    /// <summary>The rank of trial <paramref name="t"/> at checkpoint <paramref name="k"/>: its score, less the margin for a challenger.</summary>
+    private double Score(DetectionTrialStatus t, int k) =>
+        (double.IsNaN(t.CheckpointScores[k]) ? 0 : t.CheckpointScores[k]) - (t.TrialId == 0 ? 0 : IncumbentMargin);
 
     public void Update(DetectionTrialResult result) { }
 }

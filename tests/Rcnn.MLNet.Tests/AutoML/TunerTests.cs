@@ -78,6 +78,27 @@ public sealed class TunerTests
     }
 
     [TestMethod]
+    public void AChallengerTakesTheDefaultsPlaceOnlyByLeadingItByMoreThanTheMargin()
+    {
+        var space = new DetectionSearchSpace { Default = new DetectionParameters(18, 0.02, 256, [16, 32, 64, 128, 256], 128, 300) };
+        // 4 trials, one checkpoint, keep 1, fill the budget; margin 0.15 MAP50.
+        var t = new SuccessiveHalvingTuner(space, 1, [0.1], stopFraction: 0.75, trialsPerBracket: 4, fillBudget: true, incumbentMargin: 0.15);
+        // The cards run of docs/experiments.md: 0.315 for the default, 0.393 for the best challenger: the default trains on.
+        var cards = new[] { Paused(0, 0.315), Paused(1, 0.393), Paused(2, 0.080), Paused(3, 0.059) };
+        Assert.AreEqual(DetectionTrialStep.Resume(0, toDeadline: true), t.Next(cards, 4));
+        // Exactly the margin ahead is a tie, which goes to trial 0; more than the margin wins.
+        Assert.AreEqual(DetectionTrialStep.Resume(0, toDeadline: true), t.Next([Paused(0, 0.25), Paused(1, 0.40), cards[2], cards[3]], 4));
+        Assert.AreEqual(DetectionTrialStep.Resume(1, toDeadline: true), t.Next([Paused(0, 0.25), Paused(1, 0.41), cards[2], cards[3]], 4));
+        // Among challengers the order is their scores'; when the default finishes early the best challenger trains on.
+        Assert.AreEqual(DetectionTrialStep.Resume(1, toDeadline: true), t.Next([Done(0, 0.315), cards[1], cards[2], cards[3]], 4));
+        // Without a default point there is no incumbent, and the margin is 0.
+        var plain = new SuccessiveHalvingTuner(new DetectionSearchSpace(), 1, [0.1], 0.75, 4, fillBudget: true, incumbentMargin: 0.15);
+        Assert.AreEqual(0, plain.IncumbentMargin);
+        Assert.AreEqual(DetectionTrialStep.Resume(1, toDeadline: true), plain.Next(cards, 4));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SuccessiveHalvingTuner(space, 1, incumbentMargin: -0.1));
+    }
+
+    [TestMethod]
     public void ACappedFillStopsAtItsCapButAlwaysTrainsOnePeriodMore()
     {
         Assert.AreEqual(3741, BudgetSchedule.Cap(3741, 225, null));

@@ -62,7 +62,8 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
         if (o.Tuner == "random") experiment.SetRandomSearchTuner();
         // Equal time, not equal iterations, at the checkpoint: the budget is time, so a faster configuration's extra
         // iterations count in its favour.
-        else experiment.SetSuccessiveHalvingTuner([plan.CheckpointFraction], plan.StopFraction, plan.TrialsPerBracket, fillBudget: true, equalTime: true);
+        else experiment.SetSuccessiveHalvingTuner([plan.CheckpointFraction], plan.StopFraction, plan.TrialsPerBracket, fillBudget: true, equalTime: true,
+            incumbentMargin: ExperimentPlan.IncumbentMargin);
         Result = experiment.RunAsync(ctx.Stop).GetAwaiter().GetResult();
         // Each trial's folder is then a model folder that rcnn eval, predict and export open.
         foreach (var trial in Result.Trials)

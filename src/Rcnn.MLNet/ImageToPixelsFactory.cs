@@ -16,8 +16,8 @@ public sealed class ImageToPixelsFactory : CustomMappingFactory<ImagePixelsInput
 
     public override Action<ImagePixelsInput, ImagePixelsOutput> GetMapping() => Map;
 
-    // MLImage.Pixels (zero-copy) calls SKBitmap.GetPixelSpan, which SkiaSharp 3 removed; ML.NET 5.0.1 was built
-    // against SkiaSharp 2.88. Where it is missing, GetBGRPixels (a copy through SKBitmap.Pixels) still works.
+    // MLImage.Pixels (zero-copy) works from ML.NET 6.0; ML.NET 5.0.1's calls SKBitmap.GetPixelSpan with SkiaSharp
+    // 2.88's signature, missing in SkiaSharp 3. Where it fails, GetBGRPixels (a copy through SKBitmap.Pixels) works.
     private static volatile bool pixelSpanMissing;
 
     /// <summary>Writes the image's RGB planes as floats 0..255 (both of MLImage's 32-bit layouts).</summary>

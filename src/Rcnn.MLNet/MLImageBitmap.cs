@@ -7,14 +7,14 @@ namespace Rcnn.MLNet.Scoring;
 
 /// <summary>
 /// The SkiaSharp bitmap inside an <see cref="MLImage"/>, read through its private field. Why: MLImage's public pixel
-/// readers are slow or broken here. <c>Pixels</c> calls <c>SKBitmap.GetPixelSpan</c> with SkiaSharp 2.88's signature
-/// (missing in SkiaSharp 3), and <c>GetBGRPixels</c> goes through <c>SKBitmap.Pixels</c>, one SKColor per pixel
+/// readers are slow, or broken under ML.NET 5.0.1: its <c>Pixels</c> calls <c>SKBitmap.GetPixelSpan</c> with SkiaSharp
+/// 2.88's signature (missing in SkiaSharp 3; ML.NET 6.0's works), and <c>GetBGRPixels</c> goes through <c>SKBitmap.Pixels</c>, one SKColor per pixel
 /// (about 56 ms for a 640x480 image, a fifth of the detector's own time). The field is not a contract: when a future
 /// ML.NET renames it or changes its type, <see cref="Bitmap"/> returns null and callers use the public API.
 /// </summary>
 internal static class MLImageBitmap
 {
-    /// <summary>The field name in ML.NET 5.0.1; any single private SKBitmap field is accepted as well.</summary>
+    /// <summary>The field name in ML.NET 5.0.1 and 6.0.0; any single private SKBitmap field is accepted as well.</summary>
     private const string FieldName = "_image";
 
     private static readonly Func<MLImage, SKBitmap?>? Getter = CreateGetter();

@@ -4,7 +4,7 @@ using Rcnn.Onnx.Protos;
 namespace Rcnn.MLNet.Scoring;
 
 /// <summary>
-/// Re-declares the detector graph's variable-length values in the shapes OnnxTransformer (ML.NET 5.0.1) handles,
+/// Re-declares the detector graph's variable-length values in the shapes OnnxTransformer handles (found in ML.NET 5.0.1, kept for 6.0.0),
 /// leaving what the graph computes unchanged. OnnxTransformer reads a leading unknown dimension as a batch of 1:
 /// <list type="bullet">
 /// <item>an input <c>pixels</c> [P] would get no unknown dimension to size from the column's length (it fails), so it

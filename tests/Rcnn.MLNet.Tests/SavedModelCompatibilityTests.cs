@@ -71,6 +71,35 @@ public sealed class SavedModelCompatibilityTests
         }
     }
 
+    /// <summary>tests/fixtures/mlnet_byte_chain_mlnet501.zip: <c>DetectObjects</c> of <see cref="FakeDetector"/> fitted on
+    /// the first BCCD test image and saved by the ML.NET 5.0.1 build (main at 2026-12-08, before the move to ML.NET 6).</summary>
+    private static string Fixture501 => Path.Combine(Path.GetDirectoryName(Fixture)!, "mlnet_byte_chain_mlnet501.zip");
+
+    [TestMethod]
+    public void AModelSavedByTheMlNet501Build_Loads_AndScoresLikeAFreshChainAndTheHandComputation()
+    {
+        Assert.IsTrue(File.Exists(Fixture501), Fixture501);
+        CollectionAssert.AreEqual(new[] { ImageToPixelBytesFactory.ContractName }, Contracts(Fixture501), "the fixture is a byte-contract chain");
+        var ml = new MLContext();
+        ml.ComponentCatalog.RegisterAssembly(typeof(ImageToPixelsFactory).Assembly);
+        var images = TestData.Images("test", 3);
+        var data = TestData.LoadedImages(ml, images);
+        var from501 = Score(ml.Model.Load(Fixture501, out _), data);
+        var fresh = Score(ml.Transforms.DetectObjects(new MemoryStream(FakeDetector.Build())).Fit(data), data);
+        Assert.HasCount(3, from501);
+        for (int i = 0; i < images.Length; i++)
+        {
+            string what = Path.GetFileName(images[i]);
+            CollectionAssert.AreEqual(fresh[i].Labels, from501[i].Labels, what);
+            CollectionAssert.AreEqual(fresh[i].Scores, from501[i].Scores, what + ": scores, exactly");
+            CollectionAssert.AreEqual(fresh[i].Boxes, from501[i].Boxes, what);
+            var rgb = ImageReader.Read(images[i], "RGB");
+            var expected = FakeDetector.Expected(rgb.Data, rgb.Height, rgb.Width);
+            CollectionAssert.AreEqual(expected.Boxes, from501[i].Boxes, what);
+            for (int k = 0; k < 2; k++) Assert.AreEqual(expected.Scores[k], from501[i].Scores[k], 1e-5, what);
+        }
+    }
+
     [TestMethod]
     public void NewChains_SaveTheByteContract_FloatPixelsTheOldOne_AndBothRoundTrip()
     {

@@ -10,7 +10,7 @@ namespace Rcnn.Cli.Codegen;
 /// </summary>
 public static partial class ConsumptionProject
 {
-    public const string OnnxRuntimeVersion = "1.31.1";
+    public const string OnnxRuntimeVersion = "1.32.0";
     public const string SkiaSharpVersion = "3.119.4";
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]

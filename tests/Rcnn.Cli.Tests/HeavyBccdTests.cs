@@ -20,7 +20,7 @@ public sealed class HeavyBccdTests
 
     [TestMethod]
     [Timeout(30 * 60 * 1000)]
-    public void TrainWithTwentyMinutesReachesAUsefulTestAp50()
+    public void TrainWithTwentyMinutesReachesTestAp50Of80AndAp45()
     {
         RequireOptIn();
         string output = MiniData.TempDir("heavy-train");
@@ -28,9 +28,10 @@ public sealed class HeavyBccdTests
         Assert.AreEqual(ExitCodes.Ok, r.ExitCode, r.Err);
         StringAssert.Contains(r.Out, "Test AP50:");
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
-        double ap50 = results.RootElement.GetProperty("bbox").GetProperty("AP50").GetDouble();
-        // Only that the run is useful: the measured runs are in docs/experiments.md.
-        Assert.IsTrue(ap50 > 70, $"test AP50 {ap50}");
+        var bbox = results.RootElement.GetProperty("bbox");
+        double ap50 = bbox.GetProperty("AP50").GetDouble(), ap = bbox.GetProperty("AP").GetDouble();
+        // The rcnn tool's acceptance bar on BCCD (percent): test AP50 >= 80 and AP >= 45.
+        Assert.IsTrue(ap50 >= 80 && ap >= 45, $"test AP50 {ap50} (bar 80), AP {ap} (bar 45)");
         Assert.IsTrue(results.RootElement.GetProperty("train_seconds").GetDouble() < 20 * 60);
         Assert.IsTrue(File.Exists(Path.Combine(output, "loss_curve.png")));
         Assert.IsTrue(Directory.GetFiles(Path.Combine(output, "predictions"), "*.jpg").Length > 0);

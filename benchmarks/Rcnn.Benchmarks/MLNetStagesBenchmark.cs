@@ -42,8 +42,8 @@ internal static class MLNetStagesBenchmark
         var stages = new (string Name, Action<int> Body)[]
         {
             ("pixels, float route (GetBGRPixels -> float[])", k => ImageToPixelsFactory.Map(inputs[k], floats[k])),
-            ("pixels, byte route (bitmap fast path -> byte[])", k => ImageToPixelBytesFactory.Map(inputs[k], bytes[k], allowFastPath: true)),
-            ("pixels, byte route forced to the public API", k => ImageToPixelBytesFactory.Map(inputs[k], bytes[k], allowFastPath: false)),
+            ("pixels, byte route (MLImage.Pixels -> byte[])", k => ImageToPixelBytesFactory.Map(inputs[k], bytes[k], allowFastPath: true)),
+            ("pixels, byte route forced to GetBGRPixels", k => ImageToPixelBytesFactory.Map(inputs[k], bytes[k], allowFastPath: false)),
             ("ONNX Runtime, float graph [1,P] float", k => RunSession(floatSession, NamedOnnxValue.CreateFromTensor(DetectorOnnxNames.Pixels, new DenseTensor<float>(floats[k].Pixels, [1, floats[k].Pixels.Length])), images[k])),
             ("ONNX Runtime, byte graph [1,P] uint8 (+Cast)", k => RunSession(byteSession, NamedOnnxValue.CreateFromTensor(DetectorOnnxNames.Pixels, new DenseTensor<byte>(bytes[k].Pixels, [1, bytes[k].Pixels.Length])), images[k])),
             ("whole chain, float route (Predict)", k => floatEngine.Predict(new MLNetBenchmark.Input { Image = images[k] })),

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Rcnn.Cli.Tests;
 
@@ -19,18 +18,17 @@ internal static partial class DeployablesCheck
             d.GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray())).ToList();
     }
 
-    [GeneratedRegex(@"^\s+(\S+) ([0-9.]+) \[([-0-9.]+), ([-0-9.]+), ([-0-9.]+), ([-0-9.]+)\]$")]
-    private static partial Regex Line();
-
-    /// <summary>Builds the generated consumption project and runs it on <paramref name="image"/> (threshold 0).</summary>
+    /// <summary>Builds the generated consumption project and runs it on <paramref name="image"/> (threshold 0, --json:
+    /// full precision).</summary>
     public static List<Det> RunGeneratedProject(string projectDir, string name, string image)
     {
         Exec("dotnet", $"build \"{projectDir}\" -c Release -o \"{Path.Combine(projectDir, "out")}\"", out _);
         string dll = Path.Combine(projectDir, "out", name + ".dll");
-        Exec("dotnet", $"\"{dll}\" \"{image}\" --threshold 0", out string stdout);
-        return stdout.Split('\n').Select(l => Line().Match(l.TrimEnd('\r'))).Where(m => m.Success).Select(m => new Det(m.Groups[1].Value,
-            float.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture),
-            Enumerable.Range(3, 4).Select(i => float.Parse(m.Groups[i].Value, CultureInfo.InvariantCulture)).ToArray())).ToList();
+        Exec("dotnet", $"\"{dll}\" \"{image}\" --threshold 0 --json", out string stdout);
+        using var doc = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]);
+        return doc.RootElement.GetProperty("detections").EnumerateArray().Select(d => new Det(
+            d.GetProperty("label").GetString()!, d.GetProperty("score").GetSingle(),
+            d.GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray())).ToList();
     }
 
     private static void Exec(string file, string args, out string stdout)
@@ -68,13 +66,24 @@ internal static partial class DeployablesCheck
     }
 
     /// <summary>Each of the <paramref name="top"/> highest-scoring exported detections has a TorchSharp twin: same
-    /// label, score within 2e-3, every coordinate within 1 px (ONNX Runtime vs libtorch float differences).</summary>
+    /// label, score within 2e-3, every coordinate within 1 px. The exported graph resizes the image itself (ONNX
+    /// Resize), TorchSharp's path resizes before the model, so the two differ by more than the ONNX parity tests'
+    /// same-input bars (docs/onnx.md); the worst differences among the top detections are printed.</summary>
     public static void AssertMatch(IReadOnlyList<Det> expected, IReadOnlyList<Det> actual, string what, int top = 5)
     {
         Assert.IsTrue(actual.Count > 0, $"{what}: no detections");
         Assert.AreEqual(expected.Count, actual.Count, 2, $"{what}: detection count");
+        double worstBox = 0, worstScore = 0;
         foreach (var a in actual.OrderByDescending(d => d.Score).Take(top))
-            Assert.IsTrue(expected.Any(e => e.Label == a.Label && Math.Abs(e.Score - a.Score) < 2e-3 && e.Box.Zip(a.Box).All(p => Math.Abs(p.First - p.Second) < 1)),
-                $"{what}: no TorchSharp detection matches {a.Label} {a.Score} [{string.Join(", ", a.Box)}]");
+        {
+            var twin = expected.Where(e => e.Label == a.Label)
+                .OrderBy(e => e.Box.Zip(a.Box).Max(p => Math.Abs(p.First - p.Second))).FirstOrDefault();
+            double box = twin is null ? double.PositiveInfinity : twin.Box.Zip(a.Box).Max(p => Math.Abs(p.First - p.Second));
+            double score = twin is null ? double.PositiveInfinity : Math.Abs(twin.Score - a.Score);
+            Assert.IsTrue(box < 1 && score < 2e-3, $"{what}: no TorchSharp detection matches {a.Label} {a.Score} [{string.Join(", ", a.Box)}]" +
+                (twin is null ? "" : $"; the nearest is {twin.Score} [{string.Join(", ", twin.Box)}]"));
+            (worstBox, worstScore) = (Math.Max(worstBox, box), Math.Max(worstScore, score));
+        }
+        Console.WriteLine($"{what}: {actual.Count} detections (TorchSharp {expected.Count}); top {top}: boxes within {worstBox:G2} px, scores within {worstScore:G2}");
     }
 }

@@ -43,62 +43,43 @@ public sealed class SavedModelCompatibilityTests
         return [.. found];
     }
 
-    [TestMethod]
-    public void V1FloatChain_Loads_AndScoresLikeAFreshChainAndTheHandComputation()
+    /// <summary>The saved chain <paramref name="zip"/> records <paramref name="contract"/>, loads, and scores three BCCD
+    /// test images exactly like a chain fitted today and like the hand computation.</summary>
+    private static void AssertLoadsAndScoresLikeAFreshChainAndTheHandComputation(string zip, string contract)
     {
-        Assert.IsTrue(File.Exists(Fixture), Fixture);
-        CollectionAssert.AreEqual(new[] { ImageToPixelsFactory.ContractName }, Contracts(Fixture), "the fixture is a float-contract chain");
-
+        Assert.IsTrue(File.Exists(zip), zip);
+        CollectionAssert.AreEqual(new[] { contract }, Contracts(zip), $"the fixture is a {contract} chain");
         var ml = new MLContext();
         ml.ComponentCatalog.RegisterAssembly(typeof(ImageToPixelsFactory).Assembly);
         var images = TestData.Images("test", 3);
         var data = TestData.LoadedImages(ml, images);
-        var loaded = ml.Model.Load(Fixture, out _);
-        var fromV1 = Score(loaded, data);
+        var saved = Score(ml.Model.Load(zip, out _), data);
         var fresh = Score(ml.Transforms.DetectObjects(new MemoryStream(FakeDetector.Build())).Fit(data), data);
-
-        Assert.HasCount(3, fromV1);
+        Assert.HasCount(3, saved);
         for (int i = 0; i < images.Length; i++)
         {
             string what = Path.GetFileName(images[i]);
-            CollectionAssert.AreEqual(fresh[i].Labels, fromV1[i].Labels, what);
-            CollectionAssert.AreEqual(fresh[i].Scores, fromV1[i].Scores, what + ": scores, exactly");
-            CollectionAssert.AreEqual(fresh[i].Boxes, fromV1[i].Boxes, what);
+            CollectionAssert.AreEqual(fresh[i].Labels, saved[i].Labels, what);
+            CollectionAssert.AreEqual(fresh[i].Scores, saved[i].Scores, what + ": scores, exactly");
+            CollectionAssert.AreEqual(fresh[i].Boxes, saved[i].Boxes, what);
             var rgb = ImageReader.Read(images[i], "RGB");
             var expected = FakeDetector.Expected(rgb.Data, rgb.Height, rgb.Width);
-            CollectionAssert.AreEqual(expected.Boxes, fromV1[i].Boxes, what);
-            for (int k = 0; k < 2; k++) Assert.AreEqual(expected.Scores[k], fromV1[i].Scores[k], 1e-5, what);
+            CollectionAssert.AreEqual(expected.Boxes, saved[i].Boxes, what);
+            for (int k = 0; k < 2; k++) Assert.AreEqual(expected.Scores[k], saved[i].Scores[k], 1e-5, what);
         }
     }
+
+    [TestMethod]
+    public void V1FloatChain_Loads_AndScoresLikeAFreshChainAndTheHandComputation() =>
+        AssertLoadsAndScoresLikeAFreshChainAndTheHandComputation(Fixture, ImageToPixelsFactory.ContractName);
 
     /// <summary>tests/fixtures/mlnet_byte_chain_mlnet501.zip: <c>DetectObjects</c> of <see cref="FakeDetector"/> fitted on
     /// the first BCCD test image and saved by the ML.NET 5.0.1 build (main at 2026-12-08, before the move to ML.NET 6).</summary>
     private static string Fixture501 => Path.Combine(Path.GetDirectoryName(Fixture)!, "mlnet_byte_chain_mlnet501.zip");
 
     [TestMethod]
-    public void AModelSavedByTheMlNet501Build_Loads_AndScoresLikeAFreshChainAndTheHandComputation()
-    {
-        Assert.IsTrue(File.Exists(Fixture501), Fixture501);
-        CollectionAssert.AreEqual(new[] { ImageToPixelBytesFactory.ContractName }, Contracts(Fixture501), "the fixture is a byte-contract chain");
-        var ml = new MLContext();
-        ml.ComponentCatalog.RegisterAssembly(typeof(ImageToPixelsFactory).Assembly);
-        var images = TestData.Images("test", 3);
-        var data = TestData.LoadedImages(ml, images);
-        var from501 = Score(ml.Model.Load(Fixture501, out _), data);
-        var fresh = Score(ml.Transforms.DetectObjects(new MemoryStream(FakeDetector.Build())).Fit(data), data);
-        Assert.HasCount(3, from501);
-        for (int i = 0; i < images.Length; i++)
-        {
-            string what = Path.GetFileName(images[i]);
-            CollectionAssert.AreEqual(fresh[i].Labels, from501[i].Labels, what);
-            CollectionAssert.AreEqual(fresh[i].Scores, from501[i].Scores, what + ": scores, exactly");
-            CollectionAssert.AreEqual(fresh[i].Boxes, from501[i].Boxes, what);
-            var rgb = ImageReader.Read(images[i], "RGB");
-            var expected = FakeDetector.Expected(rgb.Data, rgb.Height, rgb.Width);
-            CollectionAssert.AreEqual(expected.Boxes, from501[i].Boxes, what);
-            for (int k = 0; k < 2; k++) Assert.AreEqual(expected.Scores[k], from501[i].Scores[k], 1e-5, what);
-        }
-    }
+    public void AModelSavedByTheMlNet501Build_Loads_AndScoresLikeAFreshChainAndTheHandComputation() =>
+        AssertLoadsAndScoresLikeAFreshChainAndTheHandComputation(Fixture501, ImageToPixelBytesFactory.ContractName);
 
     [TestMethod]
     public void NewChains_SaveTheByteContract_FloatPixelsTheOldOne_AndBothRoundTrip()

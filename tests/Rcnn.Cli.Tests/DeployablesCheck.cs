@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 
 namespace Rcnn.Cli.Tests;
@@ -7,16 +6,21 @@ namespace Rcnn.Cli.Tests;
 /// <summary>Detections as (label, score, box) for comparing the exported models with the TorchSharp detector.</summary>
 internal sealed record Det(string Label, float Score, float[] Box);
 
-internal static partial class DeployablesCheck
+internal static class DeployablesCheck
 {
     /// <summary>rcnn predict's predictions.json (TorchSharp forward), first image.</summary>
     public static List<Det> FromPredictionsJson(string path)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        return doc.RootElement[0].GetProperty("detections").EnumerateArray().Select(d => new Det(
+        return Detections(doc.RootElement[0]);
+    }
+
+    /// <summary>An image's "detections" array ({label, score, box}), the shape both rcnn predict and the generated
+    /// project's --json write.</summary>
+    private static List<Det> Detections(JsonElement image) =>
+        image.GetProperty("detections").EnumerateArray().Select(d => new Det(
             d.GetProperty("label").GetString()!, d.GetProperty("score").GetSingle(),
             d.GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray())).ToList();
-    }
 
     /// <summary>Builds the generated consumption project and runs it on <paramref name="image"/> (threshold 0, --json:
     /// full precision).</summary>
@@ -26,9 +30,7 @@ internal static partial class DeployablesCheck
         string dll = Path.Combine(projectDir, "out", name + ".dll");
         Exec("dotnet", $"\"{dll}\" \"{image}\" --threshold 0 --json", out string stdout);
         using var doc = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]);
-        return doc.RootElement.GetProperty("detections").EnumerateArray().Select(d => new Det(
-            d.GetProperty("label").GetString()!, d.GetProperty("score").GetSingle(),
-            d.GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray())).ToList();
+        return Detections(doc.RootElement);
     }
 
     private static void Exec(string file, string args, out string stdout)

@@ -51,12 +51,14 @@ public static class QuickStart
                 OutputFolder = Path.Combine(output, "training"),
                 Seed = 42,
             }));
-        var model = pipeline.Fit(train);
+        // Fitted and loaded chains own a temporary copy of their ONNX graph; disposing them deletes it.
+        using var model = pipeline.Fit(train);
         string zip = Path.Combine(output, "detector.zip");
         mlContext.Model.Save(model, train.Schema, zip);
         Console.WriteLine($"Saved {zip}");
 
         var loaded = mlContext.Model.Load(zip, out _);
+        using var ownedLoaded = loaded as IDisposable;
         var scored = loaded.Transform(test);
         var metrics = mlContext.EvaluateObjectDetection(scored);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MAP50 {metrics.MAP50:F4}  MAP50_95 {metrics.MAP50_95:F4}"));

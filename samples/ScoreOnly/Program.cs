@@ -18,7 +18,9 @@ try
     var mlContext = new MLContext();
     // The chain's pixel conversion is a custom mapping: ML.NET finds it in the assemblies registered here.
     mlContext.ComponentCatalog.RegisterAssembly(typeof(ImageToPixelsFactory).Assembly);
+    // Disposing the model deletes the temporary copy of its ONNX graph that ML.NET writes when it loads one.
     var model = mlContext.Model.Load(args[0], out _);
+    using var owned = model as IDisposable;
     var rows = args[1..].Select(p => new ImageRow { ImagePath = Path.GetFullPath(p) }).ToList();
     IDataView data = mlContext.Data.LoadFromEnumerable(rows);
     // A whole training pipeline starts from ImagePath; a scoring-only model takes the image itself (the saved input

@@ -9,7 +9,7 @@ namespace Rcnn.MLNet.Scoring;
 /// and loads with <c>mlContext.Model.Save/Load</c>:
 /// copy image -> CustomMapping "Rcnn.ImageToPixelBytes" (MLImage to RGB CHW bytes, height, width) -> ApplyOnnxModel
 /// (the graph casts the bytes to floats itself; the ONNX bytes are stored in the model; GpuDeviceId/FallbackToCpu come
-/// from the MLContext, also on load) -> copies to the output columns -> drop of the intermediate columns.
+/// from the MLContext, also on load; its temporary model file goes with the chain's Dispose, <see cref="OnnxFileOwner"/>) -> copies to the output columns -> drop of the intermediate columns.
 /// Outputs: <c>PredictedLabel</c> string[] (class names), <c>Score</c> float[], <c>PredictedBoundingBoxes</c> float[4N]
 /// as x0, y0, x1, y1 in the scored image's own pixels, one entry per detection in descending score order.
 /// </summary>
@@ -74,29 +74,43 @@ public sealed class DetectorScoringEstimator : IEstimator<TransformerChain<ITran
         IEstimator<ITransformer> pixels = FloatPixels
             ? catalog.CustomMapping(new ImageToPixelsFactory().GetMapping(), ImageToPixelsFactory.ContractName)
             : catalog.CustomMapping(new ImageToPixelBytesFactory().GetMapping(), ImageToPixelBytesFactory.ContractName);
-        var steps = new IEstimator<ITransformer>[]
+        var onnxCatalog = OnnxCatalog(input);
+        var steps = new Func<IDataView, ITransformer>[]
         {
-            catalog.CopyColumns(DetectorOnnxNames.ScoringImage, Columns.Image),
-            pixels,
-            OnnxCatalog(input).ApplyOnnxModel(
+            catalog.CopyColumns(DetectorOnnxNames.ScoringImage, Columns.Image).Fit,
+            pixels.Fit,
+            data => OnnxFileOwner.Fit(onnxCatalog, TempFolder(onnxCatalog), scoringOnnx,
                 [DetectorOnnxNames.Boxes, DetectorOnnxNames.Scores, DetectorOnnxNames.LabelNames],
-                [DetectorOnnxNames.Pixels, DetectorOnnxNames.Height, DetectorOnnxNames.Width],
-                new MemoryStream(scoringOnnx, writable: false)),
-            catalog.CopyColumns(Columns.PredictedLabel, DetectorOnnxNames.LabelNames),
-            catalog.CopyColumns(Columns.Score, DetectorOnnxNames.Scores),
-            catalog.CopyColumns(Columns.PredictedBoundingBoxes, DetectorOnnxNames.Boxes),
+                [DetectorOnnxNames.Pixels, DetectorOnnxNames.Height, DetectorOnnxNames.Width], data),
+            catalog.CopyColumns(Columns.PredictedLabel, DetectorOnnxNames.LabelNames).Fit,
+            catalog.CopyColumns(Columns.Score, DetectorOnnxNames.Scores).Fit,
+            catalog.CopyColumns(Columns.PredictedBoundingBoxes, DetectorOnnxNames.Boxes).Fit,
             catalog.DropColumns(
                 DetectorOnnxNames.ScoringImage, DetectorOnnxNames.Pixels, DetectorOnnxNames.Height, DetectorOnnxNames.Width,
-                DetectorOnnxNames.Boxes, DetectorOnnxNames.Scores, DetectorOnnxNames.LabelNames),
+                DetectorOnnxNames.Boxes, DetectorOnnxNames.Scores, DetectorOnnxNames.LabelNames).Fit,
         };
         var fitted = new List<ITransformer>(steps.Length);
-        IDataView current = input;
-        foreach (var step in steps)
+        try
         {
-            var t = step.Fit(current);
-            fitted.Add(t);
-            current = t.Transform(current);
+            IDataView current = input;
+            foreach (var step in steps)
+            {
+                var t = step(current);
+                fitted.Add(t);
+                current = t.Transform(current);
+            }
+        }
+        catch
+        {
+            foreach (var t in fitted) (t as IDisposable)?.Dispose();
+            throw;
         }
         return new TransformerChain<ITransformer>([.. fitted]);
     }
+
+    /// <summary>Where ML.NET keeps its temporary model files: the context's <c>TempFilePath</c>.</summary>
+    private static string TempFolder(TransformsCatalog catalog) =>
+        CatalogEnvironment.TryGet(catalog) is { } env && env.GetType().GetProperty("TempFilePath")?.GetValue(env) is string { Length: > 0 } path
+            ? path
+            : Path.GetTempPath();
 }

@@ -129,6 +129,27 @@ public sealed class ScoringChainTests
     }
 
     [TestMethod]
+    public void DisposingAFittedOrLoadedChain_DeletesItsTemporaryOnnxCopy()
+    {
+        // ML.NET writes each chain's ONNX graph to TempFilePath and deletes it only on Dispose: a service that reloads
+        // models without disposing them fills its disk.
+        var ml = new MLContext { TempFilePath = TestData.TempFolder("onnx-copies") };
+        var data = TestData.LoadedImages(ml, TestData.Images("test", 1));
+        string zip = Path.Combine(TestData.TempFolder("dispose"), "fake.zip");
+        using (var fitted = ml.Transforms.DetectObjects(new MemoryStream(FakeDetector.Build())).Fit(data))
+        {
+            Assert.HasCount(1, Directory.GetFiles(ml.TempFilePath), "fitting writes one copy of the graph");
+            ml.Model.Save(fitted, data.Schema, zip);
+        }
+        Assert.IsEmpty(Directory.GetFiles(ml.TempFilePath), "disposing the fitted chain deletes its copy");
+
+        var loaded = ml.Model.Load(zip, out _);
+        Assert.HasCount(1, Directory.GetFiles(ml.TempFilePath), "loading writes one copy of the graph");
+        Assert.IsInstanceOfType<IDisposable>(loaded).Dispose();
+        Assert.IsEmpty(Directory.GetFiles(ml.TempFilePath), "disposing the loaded chain deletes its copy");
+    }
+
+    [TestMethod]
     public void SavedModel_ScoresIdenticallyInAFreshProcess_WithoutLibtorch()
     {
         var ml = new MLContext();

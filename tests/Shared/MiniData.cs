@@ -19,12 +19,11 @@ internal static class MiniData
         throw new DirectoryNotFoundException("Rcnn.MLNet.sln not found above the test output folder.");
     }
 
-    /// <summary>This test run's scratch root (checkpoints are ~200 MB each); each test project deletes it when its run ends.</summary>
-    public static string RunRoot { get; } = Path.Combine(Path.GetTempPath(), "rcnn-tests", Guid.NewGuid().ToString("N")[..12]);
-
+    /// <summary>A new folder in this test run's scratch root (checkpoints are ~200 MB each; <see cref="TestScratch"/>
+    /// deletes the root when the run ends).</summary>
     public static string TempDir(string name)
     {
-        string dir = Path.Combine(RunRoot, name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        string dir = Path.Combine(TestScratch.Root, name + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         return dir;
     }

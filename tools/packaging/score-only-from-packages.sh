@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-work=${1:-$(mktemp -d)}
+if [ $# -ge 1 ]; then work=$1; else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 feed=$work/feed
 out=$work/publish
 version=0.1.0-local.$(date +%Y%m%d%H%M%S)

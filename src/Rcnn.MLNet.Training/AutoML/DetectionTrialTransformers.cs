@@ -18,6 +18,7 @@ public static class DetectionTrialTransformers
         public MLImage? Image { get; set; }
     }
 
+    /// <remarks>The transformer owns a temporary copy of the ONNX model (ML.NET's); dispose it to delete that copy.</remarks>
     public static ITransformer ToTransformer(this DetectionTrialResult trial, MLContext mlContext, IReadOnlyList<string> classNames)
     {
         ArgumentNullException.ThrowIfNull(trial);

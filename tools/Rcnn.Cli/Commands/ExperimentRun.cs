@@ -77,7 +77,9 @@ public sealed class ExperimentRun(ExperimentOptions o, CliContext ctx)
             {
                 var ml = new MLContext(o.Seed);
                 string zip = Path.Combine(output, BestModelFile);
-                ml.Model.Save(Result.BestTransformer(ml)!, null, zip);
+                var bestModel = Result.BestTransformer(ml)!;
+                ml.Model.Save(bestModel, null, zip);
+                (bestModel as IDisposable)?.Dispose();   // deletes ONNX Runtime's temporary copy of the model
                 ctx.Line($"Best model as an ML.NET model zip: {zip}");
             }
         }

@@ -23,7 +23,8 @@ public static class MlNetModelFile
         var onnx = DetectorOnnxExporter.ExportToBytes(model, cfg, new DetectorOnnxOptions { InputLayout = OnnxInputLayout.FlatPixels, ClassNames = classes });
         var ml = new MLContext();
         var empty = ml.Data.LoadFromEnumerable(Array.Empty<Rcnn.MLNet.AutoML.DetectionTrialTransformers.ImageRow>());
-        var transformer = ml.Transforms.DetectObjects(new MemoryStream(onnx)).Fit(empty);
+        // Disposing deletes ONNX Runtime's temporary copy of the model (ML.NET keeps one per fitted or loaded chain).
+        using var transformer = ml.Transforms.DetectObjects(new MemoryStream(onnx)).Fit(empty);
         // An image column cannot be stored as input schema (ML.NET saves schemas as data); scoring does not need it.
         ml.Model.Save(transformer, null, path);
     }

@@ -42,6 +42,7 @@ public static class CliApp
         root.Subcommands.Add(ExportCommand.Build(ctx));
         root.Subcommands.Add(CodegenCommand.Build(ctx));
         root.Subcommands.Add(ExperimentCommand.Build(ctx));
+        root.Subcommands.Add(ServeCommand.Build(ctx));
         return root;
     }
 

@@ -295,7 +295,9 @@ public sealed class ServeTests
             Load(measured, record: true);
             double change = (RssKb(proc) - warm) / (double)warm;
             if (Math.Abs(change) > Math.Abs(worst)) worst = change;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"after {warmUp + (round + 1) * measured} requests: RSS {RssKb(proc) / 1024.0:F0} MB ({change:+0.0%;-0.0%} from warm-up)"));
+            var health = JsonDocument.Parse(client.GetStringAsync("/health").Result).RootElement;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"after {warmUp + (round + 1) * measured} requests: RSS {RssKb(proc) / 1024.0:F0} MB ({change:+0.0%;-0.0%} from warm-up), managed heap {health.GetProperty("managed_heap_mb").GetDouble():F0} MB"));
         }
         watch.Stop();
         latencies.Sort();

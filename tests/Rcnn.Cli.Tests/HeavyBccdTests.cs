@@ -6,23 +6,17 @@ namespace Rcnn.Cli.Tests;
 
 /// <summary>
 /// The 20-minute acceptance runs on the real BCCD data (opt-in: about 20 and 40 minutes on a 2-core machine).
-/// Run with: <c>RCNN_HEAVY=1 dotnet test tests/Rcnn.Cli.Tests -c Release --filter TestCategory=Heavy</c>.
+/// Run with: <c>dotnet test tests/Rcnn.Cli.Tests -c Release --filter TestCategory=Heavy</c>.
 /// </summary>
 [TestClass]
 [TestCategory("Heavy")]
 public sealed class HeavyBccdTests
 {
-    private static void RequireOptIn()
-    {
-        if (Environment.GetEnvironmentVariable("RCNN_HEAVY") != "1")
-            Assert.Inconclusive("Heavy BCCD run: set RCNN_HEAVY=1 to run it (about 20-40 minutes).");
-    }
 
     [TestMethod]
     [Timeout(30 * 60 * 1000)]
     public void TrainWithTwentyMinutesReachesTestAp50Of80AndAp45()
     {
-        RequireOptIn();
         string output = MiniData.TempDir("heavy-train");
         var r = CliRunner.Run("train", "--dataset", MiniData.BccdRoot, "--time-budget", "20m", "--output", output);
         Assert.AreEqual(ExitCodes.Ok, r.ExitCode, r.Err);

@@ -34,6 +34,10 @@ public sealed class Checkpointer
 
     private Action<string> Log { get; }
 
+    /// <summary>Values every <see cref="Save"/> adds to the checkpoint's extra values (a trainer's seed and RNG state, so
+    /// that a resume continues the same run); a caller's extra values with the same key win.</summary>
+    public Func<IReadOnlyDictionary<string, string>>? RunState { get; set; }
+
     /// <summary>Writes NAME.ckpt, points last_checkpoint at it and prunes the oldest periodic checkpoints
     /// (those named model_NNNNNNN) beyond <see cref="MaxToKeep"/>.</summary>
     public string Save(string name, nn.Module model, optim.Optimizer? optimizer, int iteration, IReadOnlyDictionary<string, string>? extra = null)
@@ -50,8 +54,9 @@ public sealed class Checkpointer
                 using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
                 AsHelper(optimizer).save_state_dict(w);
             });
-            var meta = new CheckpointMeta(iteration, modelHash, optimizerHash,
-                extra?.ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, string>());
+            var values = RunState?.Invoke().ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, string>();
+            foreach (var kv in extra ?? new Dictionary<string, string>()) values[kv.Key] = kv.Value;
+            var meta = new CheckpointMeta(iteration, modelHash, optimizerHash, values);
             Add(zip, "meta.json", JsonSerializer.SerializeToUtf8Bytes(meta));
         });
         AtomicWrite(Path.Combine(Directory, LastCheckpointFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(name + Extension)));
@@ -81,7 +86,10 @@ public sealed class Checkpointer
 
     /// <summary>Loads the newest intact checkpoint (the one last_checkpoint names, else the newest valid file) into
     /// <paramref name="model"/> and <paramref name="optimizer"/>; returns its iteration, or null when there is none.</summary>
-    public int? Resume(nn.Module model, optim.Optimizer? optimizer)
+    public int? Resume(nn.Module model, optim.Optimizer? optimizer) => ResumeMeta(model, optimizer)?.Iteration;
+
+    /// <summary>As <see cref="Resume"/>, returning the loaded checkpoint's meta data (iteration and extra values).</summary>
+    public CheckpointMeta? ResumeMeta(nn.Module model, optim.Optimizer? optimizer)
     {
         foreach (var path in Candidates())
         {
@@ -92,7 +100,7 @@ public sealed class Checkpointer
             }
             Apply(state!, model, optimizer, path);
             Log($"Resumed from {path} at iteration {state!.Meta.Iteration}.");
-            return state.Meta.Iteration;
+            return state.Meta;
         }
         return null;
     }

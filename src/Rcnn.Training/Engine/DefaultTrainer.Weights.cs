@@ -15,9 +15,10 @@ public sealed partial class DefaultTrainer
     {
         if (resume)
         {
-            if (Checkpointer.Resume(Model, Optimizer) is { } iteration)
+            if (Checkpointer.ResumeMeta(Model, Optimizer) is { } meta)
             {
-                StartIteration = iteration + 1;
+                RestoreRunState(meta.Extra);
+                StartIteration = meta.Iteration + 1;
                 return StartIteration;
             }
             Log($"No checkpoint to resume from in {Checkpointer.Directory}.");

@@ -50,7 +50,7 @@ public sealed partial class DefaultTrainer : IDisposable
         Optimizer = OptimizerBuilder.BuildSgd(Model, cfg.Solver);
         Schedule = LrSchedule.FromConfig(cfg.Solver, Log);
         Clipper = GradientClipper.FromConfig(cfg.Solver);
-        Checkpointer = new Checkpointer(cfg.OutputDir, log: Log);
+        Checkpointer = new Checkpointer(cfg.OutputDir, log: Log) { RunState = RunState };
     }
 
     public RcnnConfig Config { get; }
@@ -66,7 +66,7 @@ public sealed partial class DefaultTrainer : IDisposable
     public Checkpointer Checkpointer { get; }
 
     /// <summary>The seed actually used (SEED, or the random one drawn when SEED is negative).</summary>
-    public int Seed { get; }
+    public int Seed { get; private set; }
 
     /// <summary>The first iteration <see cref="Train"/> runs: 0, or the resumed checkpoint's iteration + 1.</summary>
     public int StartIteration { get; private set; }
@@ -92,6 +92,7 @@ public sealed partial class DefaultTrainer : IDisposable
         }
         var records = TrainRecords();
         using var loader = DetectionDataLoader.CreateTrain(cfg, records, Seed, DatasetLog.FromAction(Log));
+        ReplayData(loader);
         // The loop disposes each batch's tensors after its step; they are the mapped samples' own tensors.
         using var data = loader.Batches()
             .Select(b => (IReadOnlyList<DetectionInput>)b.Select(s => s.ToInput(training: true)).ToList())

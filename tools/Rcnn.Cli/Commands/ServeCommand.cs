@@ -15,7 +15,7 @@ public static class ServeCommand
 {
     public static Command Build(CliContext ctx)
     {
-        var model = new Option<string>("--model", "-m") { Description = "An 'rcnn train' output folder (its model.mlnet), a model.mlnet file or an exported .onnx file.", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "An 'rcnn train' output folder (its model.mlnet), a model.mlnet file, or an ONNX export in the flat layout (rcnn export --layout flat).", Required = true };
         var urls = new Option<string>("--urls") { Description = "Where to listen; port 0 picks a free port. Use http://0.0.0.0:PORT to accept other machines.", DefaultValueFactory = _ => "http://127.0.0.1:5000" };
         var engines = new Option<int>("--engines") { Description = "Prediction engines for concurrent requests (default: one per core).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var maxMb = new Option<double>("--max-request-mb") { Description = "The largest upload accepted, in MB; larger ones get 413.", DefaultValueFactory = _ => 20 };

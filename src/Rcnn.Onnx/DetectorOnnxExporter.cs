@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Rcnn.Onnx.Export;
 using Rcnn.Training.Config;
 using Rcnn.Training.Modeling.MetaArch;
@@ -32,6 +33,26 @@ public static class DetectorOnnxExporter
 
     public static byte[] ExportToBytes(GeneralizedRcnn model, RcnnConfig cfg, DetectorOnnxOptions? options = null) =>
         Build(model, cfg, options).ToBytes();
+
+    /// <summary>
+    /// The batch variant for batch scorers (SynapseML's ONNXModel): input <c>images</c> float [B, 3, H, W] in INPUT.FORMAT,
+    /// B the only unknown dimension, every image padded (top-left, zeros) to <paramref name="height"/> x
+    /// <paramref name="width"/>; outputs <c>boxes</c> float [B, M, 4], <c>scores</c> float [B, M], <c>labels</c> int64
+    /// [B, M] (-1 past the count) and <c>num_detections</c> int64 [B], M = TEST.DETECTIONS_PER_IMAGE (or
+    /// <see cref="DetectorOnnxOptions.DetectionsPerImage"/>). Each image gets exactly the one-image graph's detections.
+    /// </summary>
+    public static byte[] ExportBatchToBytes(GeneralizedRcnn model, RcnnConfig cfg, int height, int width, DetectorOnnxOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        options ??= new DetectorOnnxOptions();
+        if (options.InputLayout != OnnxInputLayout.Image)
+            throw new ArgumentException("The batch export takes images, not the flat-pixels layout: leave InputLayout at Image.", nameof(options));
+        int maxDetections = options.DetectionsPerImage ?? cfg.Test.DetectionsPerImage;
+        return BatchDetectorGraph.Wrap(Build(model, cfg, options).Model, height, width, maxDetections).ToByteArray();
+    }
+
+    public const string ImagesInput = BatchDetectorGraph.ImagesInput;
+    public const string CountOutput = BatchDetectorGraph.CountOutput;
 
     private static OnnxGraphBuilder Build(GeneralizedRcnn model, RcnnConfig cfg, DetectorOnnxOptions? options)
     {

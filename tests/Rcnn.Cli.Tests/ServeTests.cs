@@ -219,6 +219,49 @@ public sealed class ServeTests
         Assert.AreEqual(2, h.GetProperty("engines").GetInt32());
     }
 
+    /// <summary>docs/onnx.md's batch command: the file SynapseML's ONNXModel takes (one unknown dimension, batch first), and
+    /// its counts per image equal model.onnx's (the image layout) on the same BCCD images.</summary>
+    [TestMethod]
+    public void ExportBatchLayout_WritesAOneUnknownDimensionGraph_WithModelOnnxsCounts()
+    {
+        string batchFile = Path.Combine(MiniData.TempDir("batch-export"), "model_batch.onnx");
+        var r = CliRunner.Run("export", "--model", modelDir, "--layout", "batch", "--batch-size", "480x640", "--output", batchFile);
+        Assert.AreEqual(ExitCodes.Ok, r.ExitCode, r.Out + r.Err);
+        using var batch = new Microsoft.ML.OnnxRuntime.InferenceSession(batchFile);
+        var input = batch.InputMetadata.Single();
+        Assert.AreEqual("images", input.Key);
+        CollectionAssert.AreEqual(new[] { -1, 3, 480, 640 }, input.Value.Dimensions, "one unknown dimension, batch first");
+        CollectionAssert.AreEquivalent(new[] { "boxes", "scores", "labels", "num_detections" }, batch.OutputMetadata.Keys.ToArray());
+
+        using var single = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(modelDir, "model.onnx"));
+        var paths = TestImages(2);
+        var chw = paths.Select(p =>
+        {
+            using var bmp = SKBitmap.Decode(p);
+            var t = new float[3 * 480 * 640];
+            for (int y = 0; y < bmp.Height; y++)
+                for (int x = 0; x < bmp.Width; x++)
+                {
+                    var c = bmp.GetPixel(x, y);   // the exported graph takes INPUT.FORMAT; this model's is BGR
+                    t[(0 * 480 + y) * 640 + x] = c.Blue;
+                    t[(1 * 480 + y) * 640 + x] = c.Green;
+                    t[(2 * 480 + y) * 640 + x] = c.Red;
+                }
+            return t;
+        }).ToArray();
+        Assert.AreEqual("BGR", Rcnn.Training.Config.RcnnConfig.FromFile(Path.Combine(modelDir, "config.yaml")).Input.Format);
+        var images = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(chw.SelectMany(t => t).ToArray(), [2, 3, 480, 640]);
+        using var outputs = batch.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("images", images)]);
+        var counts = outputs.Single(o => o.Name == "num_detections").AsEnumerable<long>().ToArray();
+        for (int i = 0; i < 2; i++)
+        {
+            var one = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(chw[i], [3, 480, 640]);
+            using var o = single.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("image", one)]);
+            Assert.AreEqual(o.Single(v => v.Name == "scores").AsTensor<float>().Length, counts[i], $"image {i}: count");
+        }
+        Assert.IsTrue(counts.All(c => c > 0), "the tiny model detects something on both images (threshold 0.05)");
+    }
+
     [TestMethod]
     public void ConcurrentClientsGetTheSerialAnswers_AndMemoryStaysFlat() => LoadTest(server!, http, warmUp: 336, measured: 240, rounds: 1);
 

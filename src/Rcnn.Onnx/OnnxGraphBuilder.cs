@@ -166,7 +166,8 @@ public sealed class OnnxGraphBuilder
         return proto;
     }
 
-    private static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType type, OnnxDim[] dims)
+    /// <summary>A typed tensor value declaration (graph or subgraph input/output).</summary>
+    internal static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType type, params OnnxDim[] dims)
     {
         var shape = new TensorShapeProto();
         foreach (var d in dims)

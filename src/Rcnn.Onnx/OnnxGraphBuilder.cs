@@ -166,8 +166,7 @@ public sealed class OnnxGraphBuilder
         return proto;
     }
 
-    /// <summary>A typed tensor value declaration (graph or subgraph input/output).</summary>
-    internal static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType type, params OnnxDim[] dims)
+    private static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType type, OnnxDim[] dims)
     {
         var shape = new TensorShapeProto();
         foreach (var d in dims)

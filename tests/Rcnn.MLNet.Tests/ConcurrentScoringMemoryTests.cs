@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 using Rcnn.MLNet.Catalog;
 using Rcnn.MLNet.Data;
 using Rcnn.MLNet.Training;
@@ -19,6 +20,19 @@ namespace Rcnn.MLNet.Tests;
 [TestCategory("Heavy")]
 public sealed class ConcurrentScoringMemoryTests
 {
+    public sealed class ModelInput
+    {
+        [ImageType(480, 640)]
+        public MLImage? Image { get; set; }
+    }
+
+    public sealed class ModelOutput
+    {
+        public string[] PredictedLabel { get; set; } = [];
+        public float[] Score { get; set; } = [];
+        public float[] PredictedBoundingBoxes { get; set; } = [];
+    }
+
     [TestMethod]
     public void EightThreads_TwoHundredImagesEach_OnTheBccdModel_SameResults_FlatResidentMemory()
     {
@@ -40,9 +54,9 @@ public sealed class ConcurrentScoringMemoryTests
 
         var images = TestData.Images("test", 8).Select(MLImage.CreateFromFile).ToArray();
         var options = new PredictionEngineOptions { OwnsTransformer = false };
-        ScoringChainTests.ModelOutput[] serial;
-        using (var engine = ml.Model.CreatePredictionEngine<ScoringChainTests.ModelInput, ScoringChainTests.ModelOutput>(model, options))
-            serial = images.Select(img => engine.Predict(new ScoringChainTests.ModelInput { Image = img })).ToArray();
+        ModelOutput[] serial;
+        using (var engine = ml.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model, options))
+            serial = images.Select(img => engine.Predict(new ModelInput { Image = img })).ToArray();
         Assert.IsTrue(serial.All(o => o.Score.Length > 0), "every test image has detections at threshold 0");
 
         var mismatches = new List<string>();
@@ -50,12 +64,12 @@ public sealed class ConcurrentScoringMemoryTests
         {
             var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
             {
-                using var engine = ml.Model.CreatePredictionEngine<ScoringChainTests.ModelInput, ScoringChainTests.ModelOutput>(model, options);
-                var output = new ScoringChainTests.ModelOutput();
+                using var engine = ml.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model, options);
+                var output = new ModelOutput();
                 for (int k = 0; k < perThread; k++)
                 {
                     int i = (k * 7 + t) % images.Length;
-                    engine.Predict(new ScoringChainTests.ModelInput { Image = images[i] }, ref output);
+                    engine.Predict(new ModelInput { Image = images[i] }, ref output);
                     if (!Same(serial[i], output)) lock (mismatches) mismatches.Add($"thread {t} item {k} (image {i})");
                 }
             })).ToList();
@@ -78,7 +92,7 @@ public sealed class ConcurrentScoringMemoryTests
         foreach (var img in images) img.Dispose();
     }
 
-    private static bool Same(ScoringChainTests.ModelOutput a, ScoringChainTests.ModelOutput b) =>
+    private static bool Same(ModelOutput a, ModelOutput b) =>
         a.PredictedLabel.SequenceEqual(b.PredictedLabel)
         && a.Score.Length == b.Score.Length && a.Score.Zip(b.Score).All(p => Math.Abs(p.First - p.Second) <= 1e-5f)
         && a.PredictedBoundingBoxes.Length == b.PredictedBoundingBoxes.Length

@@ -28,8 +28,8 @@ internal static class BatchDetectorGraph
 
         // The loop body: image b of the batch, the one-image graph, its outputs padded to M rows.
         var body = new GraphProto { Name = "per_image" };
-        body.Input.Add(OnnxGraphBuilder.ValueInfo("batch_iter", TensorProto.Types.DataType.Int64));
-        body.Input.Add(OnnxGraphBuilder.ValueInfo("batch_cond_in", TensorProto.Types.DataType.Bool));
+        body.Input.Add(Value("batch_iter", TensorProto.Types.DataType.Int64));
+        body.Input.Add(Value("batch_cond_in", TensorProto.Types.DataType.Bool));
         body.Node.Add(Node("Gather", [ImagesInput, "batch_iter"], [DetectorGraph.ImageInput], Int("axis", 0)));
         body.Node.AddRange(one.Node.Where(n => !n.Output.Contains(DetectorGraph.LabelNamesOutput)));
         body.Node.Add(Constant("batch_max", Ints(maxDetections)));
@@ -44,15 +44,15 @@ internal static class BatchDetectorGraph
         body.Node.Add(Node("Pad", [DetectorGraph.LabelsOutput, "batch_row_pads", "batch_no_label"], ["batch_labels"]));
         body.Node.Add(Node("Squeeze", ["batch_count", "batch_zero"], ["batch_count_scalar"]));
         body.Node.Add(Node("Identity", ["batch_cond_in"], ["batch_cond_out"]));
-        body.Output.Add(OnnxGraphBuilder.ValueInfo("batch_cond_out", TensorProto.Types.DataType.Bool));
-        body.Output.Add(OnnxGraphBuilder.ValueInfo("batch_boxes", TensorProto.Types.DataType.Float, maxDetections, 4));
-        body.Output.Add(OnnxGraphBuilder.ValueInfo("batch_scores", TensorProto.Types.DataType.Float, maxDetections));
-        body.Output.Add(OnnxGraphBuilder.ValueInfo("batch_labels", TensorProto.Types.DataType.Int64, maxDetections));
-        body.Output.Add(OnnxGraphBuilder.ValueInfo("batch_count_scalar", TensorProto.Types.DataType.Int64));
+        body.Output.Add(Value("batch_cond_out", TensorProto.Types.DataType.Bool));
+        body.Output.Add(Value("batch_boxes", TensorProto.Types.DataType.Float, maxDetections, 4));
+        body.Output.Add(Value("batch_scores", TensorProto.Types.DataType.Float, maxDetections));
+        body.Output.Add(Value("batch_labels", TensorProto.Types.DataType.Int64, maxDetections));
+        body.Output.Add(Value("batch_count_scalar", TensorProto.Types.DataType.Int64));
 
         var main = new GraphProto { Name = one.Name + "_batch" };
         main.Initializer.AddRange(one.Initializer);
-        main.Input.Add(OnnxGraphBuilder.ValueInfo(ImagesInput, TensorProto.Types.DataType.Float, "batch", 3, height, width));
+        main.Input.Add(Value(ImagesInput, TensorProto.Types.DataType.Float, "batch", 3, height, width));
         main.Node.Add(Node("Shape", [ImagesInput], ["batch_shape"]));
         main.Node.Add(Constant("batch_axis0", new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Int64Data = { 0L } }));
         main.Node.Add(Node("Gather", ["batch_shape", "batch_axis0"], ["batch_size"], Int("axis", 0)));
@@ -60,10 +60,10 @@ internal static class BatchDetectorGraph
         main.Node.Add(Node("Loop", ["batch_size", "batch_true"],
             [DetectorGraph.BoxesOutput, DetectorGraph.ScoresOutput, DetectorGraph.LabelsOutput, CountOutput],
             new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph, G = body }));
-        main.Output.Add(OnnxGraphBuilder.ValueInfo(DetectorGraph.BoxesOutput, TensorProto.Types.DataType.Float, "batch", maxDetections, 4));
-        main.Output.Add(OnnxGraphBuilder.ValueInfo(DetectorGraph.ScoresOutput, TensorProto.Types.DataType.Float, "batch", maxDetections));
-        main.Output.Add(OnnxGraphBuilder.ValueInfo(DetectorGraph.LabelsOutput, TensorProto.Types.DataType.Int64, "batch", maxDetections));
-        main.Output.Add(OnnxGraphBuilder.ValueInfo(CountOutput, TensorProto.Types.DataType.Int64, "batch"));
+        main.Output.Add(Value(DetectorGraph.BoxesOutput, TensorProto.Types.DataType.Float, "batch", maxDetections, 4));
+        main.Output.Add(Value(DetectorGraph.ScoresOutput, TensorProto.Types.DataType.Float, "batch", maxDetections));
+        main.Output.Add(Value(DetectorGraph.LabelsOutput, TensorProto.Types.DataType.Int64, "batch", maxDetections));
+        main.Output.Add(Value(CountOutput, TensorProto.Types.DataType.Int64, "batch"));
 
         var model = single.Clone();
         model.Graph = main;
@@ -95,5 +95,18 @@ internal static class BatchDetectorGraph
         node.Output.AddRange(outputs);
         node.Attribute.AddRange(attributes);
         return node;
+    }
+
+    private static ValueInfoProto Value(string name, TensorProto.Types.DataType type, params OnnxDim[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+        {
+            var dim = new TensorShapeProto.Types.Dimension();
+            if (d.Value is { } v) dim.DimValue = v;
+            else if (d.Param is { } p) dim.DimParam = p;
+            shape.Dim.Add(dim);
+        }
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
     }
 }

@@ -13,10 +13,7 @@ public class DefaultTrainerTests
 
     /// <summary>The smoke config shrunk so one iteration is a fraction of a second: 96-pixel images, one per batch,
     /// narrow FPN and box head, few proposals; 6 iterations, warmup 2, LR x0.1 from iteration 4.</summary>
-    internal static RcnnConfig TinyConfig(string outputDir) => RcnnConfig.FromFile(SmokeConfig, TinyOverrides(outputDir));
-
-    /// <summary>The overrides of <see cref="TinyConfig"/> (later pairs of the same key win).</summary>
-    internal static string[] TinyOverrides(string outputDir) =>
+    internal static RcnnConfig TinyConfig(string outputDir) => RcnnConfig.FromFile(SmokeConfig,
     [
         "DATASETS.TRAIN", "('bccd_train',)", "DATASETS.TEST", "()", "MODEL.ROI_HEADS.NUM_CLASSES", "3",
         "INPUT.MIN_SIZE_TRAIN", "(96,)", "INPUT.MAX_SIZE_TRAIN", "128", "INPUT.MIN_SIZE_TEST", "96", "INPUT.MAX_SIZE_TEST", "128",
@@ -25,7 +22,7 @@ public class DefaultTrainerTests
         "MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE", "32", "SOLVER.IMS_PER_BATCH", "1", "DATALOADER.NUM_WORKERS", "0",
         "SOLVER.MAX_ITER", "6", "SOLVER.WARMUP_ITERS", "2", "SOLVER.STEPS", "(4,)", "SOLVER.CHECKPOINT_PERIOD", "100",
         "SEED", "3", "OUTPUT_DIR", outputDir,
-    ];
+    ]);
 
     private static DatasetCatalog Catalog()
     {

@@ -13,13 +13,16 @@ namespace Rcnn.Training.Tests.Engine;
 [TestClass]
 public class KillResumeTests
 {
-    /// <summary>TinyConfig's overrides with 2 images per batch from 2 loader workers, 12 iterations, a checkpoint every 4
-    /// and a random seed.</summary>
     private static string[] Args(string outputDir) =>
     [
-        "--config-file", DefaultTrainerTests.SmokeConfig, "--num-threads", "1", .. DefaultTrainerTests.TinyOverrides(outputDir),
-        "SOLVER.IMS_PER_BATCH", "2", "DATALOADER.NUM_WORKERS", "2",
-        "SOLVER.MAX_ITER", "12", "SOLVER.STEPS", "(8,)", "SOLVER.CHECKPOINT_PERIOD", "4", "SEED", "-1",
+        "--config-file", DefaultTrainerTests.SmokeConfig, "--num-threads", "1",
+        "DATASETS.TRAIN", "('bccd_train',)", "DATASETS.TEST", "()", "MODEL.ROI_HEADS.NUM_CLASSES", "3",
+        "INPUT.MIN_SIZE_TRAIN", "(96,)", "INPUT.MAX_SIZE_TRAIN", "128", "INPUT.MIN_SIZE_TEST", "96", "INPUT.MAX_SIZE_TEST", "128",
+        "MODEL.FPN.OUT_CHANNELS", "32", "MODEL.ROI_BOX_HEAD.FC_DIM", "64",
+        "MODEL.RPN.PRE_NMS_TOPK_TRAIN", "100", "MODEL.RPN.POST_NMS_TOPK_TRAIN", "50", "MODEL.RPN.BATCH_SIZE_PER_IMAGE", "64",
+        "MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE", "32", "SOLVER.IMS_PER_BATCH", "2", "DATALOADER.NUM_WORKERS", "2",
+        "SOLVER.MAX_ITER", "12", "SOLVER.WARMUP_ITERS", "2", "SOLVER.STEPS", "(8,)", "SOLVER.CHECKPOINT_PERIOD", "4",
+        "SEED", "-1", "OUTPUT_DIR", outputDir,
     ];
 
     private static (int Code, string Out) RunInProcess(params string[] args)
@@ -70,7 +73,7 @@ public class KillResumeTests
         StringAssert.Contains(resumed.Out, $"Starting training from iteration {checkpointed + 1} to 11");
         StringAssert.Contains(resumed.Out, $"Replayed the data stream to iteration {checkpointed + 1}");
 
-        var uninterrupted = RunInProcess([.. Args(whole), "SEED", seed]);
+        var uninterrupted = RunInProcess([.. Args(whole)[..^4], "SEED", seed, "OUTPUT_DIR", whole]);
         Assert.AreEqual(0, uninterrupted.Code, uninterrupted.Out);
 
         var a = Checkpointer.ExtraOf(Path.Combine(whole, "model_final.ckpt"));
